@@ -1,0 +1,101 @@
+"""The extract contract (shared/contract/EXTRACTS.md v1) as data.
+
+Column kinds are families rather than exact DuckDB types because the contract
+allows, for example, any DECIMAL with scale 2 for money.
+"""
+
+from __future__ import annotations
+
+# kind -> human description used in messages
+KINDS = {
+    "text": "VARCHAR",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+    "int": "INTEGER",
+    "money": "DECIMAL with scale 2",
+    "decimal": "DECIMAL",
+    "float": "DOUBLE",
+}
+
+TABLES: dict[str, dict[str, str]] = {
+    "eligibility": {
+        "member_id": "text",
+        "month": "date",
+        "county_code": "text",
+        "zip": "text",
+        "plan_member": "bool",
+        "fmap_group": "text",
+    },
+    "claims": {
+        "claim_id": "text",
+        "line_no": "int",
+        "member_id": "text",
+        "provider_id": "text",
+        "service_date": "date",
+        "paid_date": "date",
+        "level_of_care": "text",
+        "procedure_code": "text",
+        "units": "decimal",
+        "billed_amount": "money",
+        "paid_amount": "money",
+        "status": "text",
+        "original_claim_id": "text",
+    },
+    "providers": {
+        "provider_id": "text",
+        "provider_name": "text",
+        "county_code": "text",
+        "zip": "text",
+        "latitude": "float",
+        "longitude": "float",
+        "contract_start": "date",
+        "contract_end": "date",
+        "credential_expires": "date",
+    },
+    "provider_services": {
+        "provider_id": "text",
+        "level_of_care": "text",
+        "capacity": "int",
+    },
+    "zips": {
+        "zip": "text",
+        "county_code": "text",
+        "latitude": "float",
+        "longitude": "float",
+    },
+    "pupm_rates": {
+        "county_code": "text",
+        "fiscal_year": "int",
+        "pupm_rate": "money",
+        "admin_qa_monthly": "money",
+    },
+    "invoices": {
+        "invoice_id": "text",
+        "county_code": "text",
+        "service_month": "date",
+        "invoice_type": "text",
+        "issued_date": "date",
+        "user_count": "int",
+        "pupm_rate": "money",
+        "pupm_amount": "money",
+        "admin_qa_amount": "money",
+        "total_amount": "money",
+    },
+    "payments": {
+        "payment_id": "text",
+        "invoice_id": "text",
+        "county_code": "text",
+        "received_date": "date",
+        "amount": "money",
+    },
+    "referrals": {
+        "referral_id": "text",
+        "member_id": "text",
+        "county_code": "text",
+        "request_date": "date",
+        "level_of_care": "text",
+        "source": "text",
+        "first_offered_date": "date",
+        "first_service_date": "date",
+    },
+}

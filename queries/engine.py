@@ -1,0 +1,199 @@
+"""The data layer: DuckDB over a folder of parquet extracts.
+
+Knows nothing of Textual. The CLI reports and the dashboard panes both call
+`Engine.run(question, ...)`, so a pane and its report always agree.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from queries.contract import TABLES
+from queries.extracts import Problem, TableSource, find_sources, inspect_schema
+from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
+
+QUERY_DIR = Path(__file__).parent
+_PARAMETER = re.compile(r"\$([a-z_]+)")
+_MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist")
+
+
+class DataError(Exception):
+    """A problem with the extracts or a query, worded for the user."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(f"{title}: {message}")
+        self.title = title
+        self.message = message
+
+
+class QueryCancelled(Exception):
+    """The query was interrupted on purpose (the user moved on)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    memory_limit: str | None = None  # e.g. "2GB"
+    threads: int | None = None
+
+
+@cache
+def question_sql(name: str) -> str:
+    """The text of `queries/<name>.sql`."""
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise DataError("Unknown question", f"there is no query named {name!r}")
+    return path.read_text()
+
+
+def _rules_sql() -> list[str]:
+    return [p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql"))]
+
+
+class Engine:
+    """One read-only DuckDB database over the extracts of `settings.data_dir`.
+
+    Each table of the contract becomes a view selecting the contract's columns;
+    a table that is missing or breaks the contract gets no view, and a
+    question that needs it raises `DataError` naming the problem.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data_dir = Path(settings.data_dir)
+        if not self.data_dir.is_dir():
+            raise DataError("No extracts", f"{self.data_dir} is not a folder")
+        config: dict[str, str | int | bool] = {
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+        if settings.memory_limit:
+            config["memory_limit"] = settings.memory_limit
+        if settings.threads:
+            config["threads"] = settings.threads
+        self.connection = duckdb.connect(":memory:", config=config)
+        self._lock = threading.Lock()
+        self._active: set[duckdb.DuckDBPyConnection] = set()
+        self.sources: dict[str, TableSource] = find_sources(self.data_dir)
+        self.problems: list[Problem] = []
+        self.usable_tables: set[str] = set()
+        self._define_tables()
+        self._define_reference()
+        for sql in _rules_sql():
+            self.connection.execute(sql)
+
+    # -- set-up -----------------------------------------------------------
+    def _define_tables(self) -> None:
+        for table, columns in TABLES.items():
+            source = self.sources.get(table)
+            if source is None:
+                self.problems.append(
+                    Problem(table, None, f"missing: no {table}.parquet or {table}/ folder")
+                )
+                continue
+            problems = inspect_schema(self.connection, source)
+            self.problems.extend(problems)
+            if any(p.blocking for p in problems):
+                continue
+            select = ", ".join(f'"{c}"' for c in columns)
+            self.connection.execute(
+                f'CREATE VIEW "{table}" AS SELECT {select} FROM {source.scan_sql()}'
+            )
+            self.usable_tables.add(table)
+
+    def _define_reference(self) -> None:
+        con = self.connection
+        con.execute(
+            "CREATE TABLE ref_counties (county_code VARCHAR, county_name VARCHAR,"
+            " size_category VARCHAR, max_miles INTEGER, max_minutes INTEGER)"
+        )
+        con.executemany(
+            "INSERT INTO ref_counties VALUES (?, ?, ?, ?, ?)",
+            [(c.code, c.name, c.size, *DISTANCE_STANDARDS[c.size]) for c in COUNTIES],
+        )
+        con.execute(
+            "CREATE TABLE ref_levels (level_of_care VARCHAR, level_name VARCHAR,"
+            " timely_days INTEGER, sort_order INTEGER)"
+        )
+        con.executemany(
+            "INSERT INTO ref_levels VALUES (?, ?, ?, ?)",
+            [
+                (code, name, TIMELY_ACCESS_DAYS.get(code), i)
+                for i, (code, name) in enumerate(LEVELS_OF_CARE.items())
+            ],
+        )
+
+    # -- questions --------------------------------------------------------
+    def run(self, question: str, **params: object) -> pl.DataFrame:
+        """Run `queries/<question>.sql` with its named parameters bound.
+
+        Parameters the SQL names but the caller leaves out are bound to NULL
+        (meaning "no filter"). Safe to call from several threads at once.
+        """
+        return self.run_sql(question_sql(question), params)
+
+    def run_sql(self, sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
+        params = params or {}
+        names = dict.fromkeys(_PARAMETER.findall(sql))
+        bound = {name: params.get(name) for name in names}
+        cursor = self.connection.cursor()
+        with self._lock:
+            self._active.add(cursor)
+        try:
+            return cursor.execute(sql, bound).pl()
+        except duckdb.InterruptException as exc:
+            raise QueryCancelled(str(exc)) from exc
+        except duckdb.Error as exc:
+            raise self._translate(exc) from exc
+        finally:
+            with self._lock:
+                self._active.discard(cursor)
+            cursor.close()
+
+    def interrupt(self) -> None:
+        """Cancel every query running now."""
+        with self._lock:
+            active = list(self._active)
+        for cursor in active:
+            cursor.interrupt()
+
+    def _translate(self, exc: duckdb.Error) -> DataError:
+        text = str(exc)
+        missing = _MISSING_TABLE.search(text)
+        if missing and missing.group(1) in TABLES:
+            table = missing.group(1)
+            reasons = "; ".join(p.describe() for p in self.problems if p.table == table)
+            return DataError(f"Extract {table!r} is unusable", reasons or "the table is missing")
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return DataError(
+                "Out of memory",
+                "the query needed more memory than the limit allows; raise --memory-limit",
+            )
+        if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException):
+            return DataError("Unreadable extract", text.splitlines()[0])
+        return DataError("Query failed", text.splitlines()[0])
+
+    # -- facts about the extracts -----------------------------------------
+    def default_as_of(self) -> date:
+        """The latest paid_date in claims (contract default), else today."""
+        if "claims" in self.usable_tables:
+            latest = self.run_sql("SELECT max(paid_date) FROM claims").item()
+            if latest is not None:
+                return latest
+        return date.today()
+
+    def last_eligibility_month(self) -> date | None:
+        if "eligibility" not in self.usable_tables:
+            return None
+        return self.run_sql("SELECT max(month) FROM eligibility").item()
+
+    def close(self) -> None:
+        self.connection.close()

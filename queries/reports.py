@@ -1,0 +1,117 @@
+"""The machine-readable reports of the contract, shared by the CLI and the panes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from queries.engine import DataError, Engine
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user narrowed the figures to. None means "all" (or the default)."""
+
+    as_of: date | None = None
+    county: str | None = None
+    fiscal_year: int | None = None
+    month: date | None = None  # first day of the month
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    question: str
+    fields: tuple[str, ...]  # the contract's fields, in order
+    filters: tuple[str, ...]  # which Filters the report honours
+    title: str
+
+
+REPORTS: dict[str, Report] = {
+    r.name: r
+    for r in (
+        Report(
+            "users", "monthly_users",
+            ("county_code", "month", "users"),
+            ("county", "fiscal_year", "month"),
+            "Monthly users by county of responsibility",
+        ),
+        Report(
+            "invoices", "invoices",
+            ("county_code", "month", "computed_users", "billed_users", "expected_total",
+             "billed_total", "drift_users", "drift_amount", "paid", "outstanding"),
+            ("county", "fiscal_year", "month"),
+            "Invoices: expected vs billed, paid and outstanding",
+        ),
+        Report(
+            "reconciliation", "reconciliation",
+            ("county_code", "fiscal_year", "user_months", "pupm_billed", "actual_claims_cost",
+             "variance", "variance_pct", "indicated_pupm"),
+            ("county", "fiscal_year"),
+            "Reconciliation: PUPM billed vs actual claims cost",
+        ),
+        Report(
+            "adequacy", "adequacy",
+            ("county_code", "level_of_care", "max_miles", "members", "members_within",
+             "pct_within", "members_not_located", "referrals", "referrals_timely",
+             "referrals_pending", "pct_timely"),
+            ("county", "month"),
+            "Network adequacy: distance and timely access",
+        ),
+        Report(
+            "exceptions", "exceptions",
+            ("check", "severity", "count", "detail"),
+            ("month",),  # --county does not filter exceptions (contract)
+            "Data-quality exceptions",
+        ),
+    )
+}  # fmt: skip
+
+
+def resolve(engine: Engine, filters: Filters) -> Filters:
+    """Fill in the defaults: as-of = latest paid date; adequacy month = last
+    eligibility month."""
+    as_of = filters.as_of or engine.default_as_of()
+    return replace(filters, as_of=as_of)
+
+
+def adequacy_month(engine: Engine, filters: Filters) -> date | None:
+    return filters.month or engine.last_eligibility_month()
+
+
+def run_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
+    """The report's rows as a polars frame: contract fields first, extras after."""
+    if name not in REPORTS:
+        raise DataError("Unknown report", f"{name!r}; choose one of {', '.join(REPORTS)}")
+    report = REPORTS[name]
+    filters = resolve(engine, filters)
+    params: dict[str, Any] = {"as_of": filters.as_of}
+    for key in report.filters:
+        params[key] = getattr(filters, key)
+    if name in ("adequacy", "exceptions"):
+        params["month"] = adequacy_month(engine, filters)
+    frame = engine.run(report.question, **params)
+    extras = [c for c in frame.columns if c not in report.fields]
+    return frame.select(*report.fields, *extras)
+
+
+def json_value(column: str, value: Any) -> Any:
+    """One value as the contract's JSON wants it."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.strftime("%Y-%m") if column == "month" else value.isoformat()
+    if isinstance(value, float):
+        return round(value, 2)
+    return value
+
+
+def records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: money as "1234.50", months as "YYYY-MM"."""
+    return [{k: json_value(k, v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
