@@ -22,7 +22,14 @@ from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIME
 
 QUERY_DIR = Path(__file__).parent
 _PARAMETER = re.compile(r"\$([a-z_]+)")
-_MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist")
+_COMMENT = re.compile(r"--[^\n]*")
+_WORD = re.compile(r"[a-z_][a-z0-9_]*")
+_MACRO = re.compile(r"CREATE OR REPLACE MACRO (\w+)", re.IGNORECASE)
+# DuckDB types for the empty stand-in of an unusable table.
+_STAND_IN_TYPES = {
+    "text": "VARCHAR", "date": "DATE", "bool": "BOOLEAN", "int": "INTEGER",
+    "money": "DECIMAL(12, 2)", "decimal": "DECIMAL(10, 2)", "float": "DOUBLE",
+}  # fmt: skip
 
 
 class DataError(Exception):
@@ -56,6 +63,35 @@ def question_sql(name: str) -> str:
 
 def _rules_sql() -> list[str]:
     return [p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql"))]
+
+
+def _words(sql: str) -> set[str]:
+    return set(_WORD.findall(_COMMENT.sub("", sql).lower()))
+
+
+@cache
+def _macro_words() -> dict[str, set[str]]:
+    """Each rule macro's name -> the words of its body."""
+    bodies: dict[str, set[str]] = {}
+    for sql in _rules_sql():
+        parts = _MACRO.split(sql)
+        for name, body in zip(parts[1::2], parts[2::2], strict=True):
+            bodies[name.lower()] = _words(body)
+    return bodies
+
+
+def tables_used(sql: str) -> set[str]:
+    """Contract tables a query reads, directly or through the rule macros."""
+    macros = _macro_words()
+    seen: set[str] = set()
+    todo = _words(sql)
+    while todo:
+        word = todo.pop()
+        if word in seen:
+            continue
+        seen.add(word)
+        todo |= macros.get(word, set()) - seen
+    return seen & set(TABLES)
 
 
 class Engine:
@@ -108,6 +144,14 @@ class Engine:
                 f'CREATE VIEW "{table}" AS SELECT {select} FROM {source.scan_sql()}'
             )
             self.usable_tables.add(table)
+        # Unusable tables get an empty stand-in so that the rule macros can be
+        # defined; run() refuses any question that reads one.
+        for table in TABLES.keys() - self.usable_tables:
+            stand_in = ", ".join(
+                f'CAST(NULL AS {_STAND_IN_TYPES[kind]}) AS "{column}"'
+                for column, kind in TABLES[table].items()
+            )
+            self.connection.execute(f'CREATE VIEW "{table}" AS SELECT {stand_in} WHERE false')
 
     def _define_reference(self) -> None:
         con = self.connection
@@ -142,6 +186,7 @@ class Engine:
 
     def run_sql(self, sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
         params = params or {}
+        self._refuse_unusable(sql)
         names = dict.fromkeys(_PARAMETER.findall(sql))
         bound = {name: params.get(name) for name in names}
         cursor = self.connection.cursor()
@@ -165,13 +210,13 @@ class Engine:
         for cursor in active:
             cursor.interrupt()
 
+    def _refuse_unusable(self, sql: str) -> None:
+        for table in sorted(tables_used(sql) - self.usable_tables):
+            reasons = "; ".join(p.describe() for p in self.problems if p.table == table)
+            raise DataError(f"Extract {table!r} is unusable", reasons)
+
     def _translate(self, exc: duckdb.Error) -> DataError:
         text = str(exc)
-        missing = _MISSING_TABLE.search(text)
-        if missing and missing.group(1) in TABLES:
-            table = missing.group(1)
-            reasons = "; ".join(p.describe() for p in self.problems if p.table == table)
-            return DataError(f"Extract {table!r} is unusable", reasons or "the table is missing")
         if isinstance(exc, duckdb.OutOfMemoryException):
             return DataError(
                 "Out of memory",
