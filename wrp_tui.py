@@ -171,7 +171,9 @@ def check(
     if blocking:
         stdout.print(f"{len(blocking)} problem(s): {data_dir} breaks the extract contract.")
         raise typer.Exit(1)
-    stdout.print(f"[green]✓[/] {data_dir}: all {len(engine.usable_tables)} tables follow the contract.")
+    stdout.print(
+        f"[green]✓[/] {data_dir}: all {len(engine.usable_tables)} tables follow the contract."
+    )
 
 
 @cli.command()
@@ -246,8 +248,9 @@ def rich_table(title: str, frame) -> Table:
 @cli.command()
 def sample(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the extracts into.")],
-    scale: Annotated[Scale, typer.Option(help="demo (small), region (real size), state (15x).")]
-    = Scale.demo,
+    scale: Annotated[
+        Scale, typer.Option(help="demo (small), region (real size), state (15x).")
+    ] = Scale.demo,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 7,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing non-empty folder.")] = False,
 ) -> None:

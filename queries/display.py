@@ -52,7 +52,11 @@ def cell(column: str, value: Any) -> str:
     if isinstance(value, int):
         return fiscal_year_label(value) if column == "fiscal_year" else count(value)
     if isinstance(value, float):
-        return percent(value) if column.startswith("pct") or column.endswith("_pct") else f"{value:,.2f}"
+        return (
+            percent(value)
+            if column.startswith("pct") or column.endswith("_pct")
+            else f"{value:,.2f}"
+        )
     if isinstance(value, date):
         return month_label(value) if column in ("month", "service_month") else value.isoformat()
     if column == "county_code":

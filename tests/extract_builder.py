@@ -41,8 +41,6 @@ def write_extracts(folder: Path, **tables: list[dict]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for table, columns in TABLES.items():
         rows = tables.get(table, [])
-        data = {
-            c: [_coerce(kind, row.get(c)) for row in rows] for c, kind in columns.items()
-        }
+        data = {c: [_coerce(kind, row.get(c)) for row in rows] for c, kind in columns.items()}
         pq.write_table(pa.table(data, schema=schema(table)), folder / f"{table}.parquet")
     return folder

@@ -55,7 +55,9 @@ def test_check_money_as_float_and_dates_as_text(extracts):
     replace_column(extracts, "claims", "service_date", ["2024-07-01"] * rows, pa.string())
     result = run_cli("check", extracts)
     assert result.exit_code == 1
-    assert "claims.paid_amount: type DOUBLE, the contract says DECIMAL with scale 2" in result.stdout
+    assert (
+        "claims.paid_amount: type DOUBLE, the contract says DECIMAL with scale 2" in result.stdout
+    )
     assert "claims.service_date: type VARCHAR, the contract says DATE" in result.stdout
 
 

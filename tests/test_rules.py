@@ -148,7 +148,11 @@ ADEQUACY_FIELDS = (
 def test_adequacy(engine):
     rows = {(r["county_code"], r["level_of_care"]): r for r in report(engine, "adequacy")}
     assert len(rows) == 21
-    got = [tuple(rows[k][f] for f in ADEQUACY_FIELDS) for k in sorted(rows) if k[0] in ("25", "45", "48")]
+    got = [
+        tuple(rows[k][f] for f in ADEQUACY_FIELDS)
+        for k in sorted(rows)
+        if k[0] in ("25", "45", "48")
+    ]
     assert got == [
         # Modoc: A at the site, E 59.995 mi (in), F 60.009 mi (out), D not located.
         ("25", "1.0", 60, 4, 2, 50.0, 1, 1, 0, 0, 0.0),
@@ -172,7 +176,12 @@ def test_timely_access_pending_until_standard_passes(engine):
     def modoc_outpatient(as_of):
         rows = report(engine, "adequacy", as_of=as_of, county="25", month=date(2024, 7, 1))
         row = next(r for r in rows if r["level_of_care"] == "1.0")
-        return row["referrals"], row["referrals_timely"], row["referrals_pending"], row["pct_timely"]
+        return (
+            row["referrals"],
+            row["referrals_timely"],
+            row["referrals_pending"],
+            row["pct_timely"],
+        )
 
     # Mon Jul 29 -> Fri Aug 9: 9 business days, fewer than 10: pending.
     assert modoc_outpatient(date(2024, 8, 9)) == (1, 0, 1, None)
