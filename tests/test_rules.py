@@ -291,3 +291,26 @@ def test_report_bad_options_are_explained(data_dir, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_exception_lines_name_the_offending_rows(engine):
+    lines = engine.run("exception_lines", as_of=date(2024, 9, 15), month=date(2024, 7, 1))
+    found = {(r["check"], r["reference"]) for r in lines.iter_rows(named=True)}
+    assert found == {
+        ("unattributed_services", "C7/1"),
+        ("duplicate_claim_line", "C2/1"),
+        ("reversal_without_original", "R9/1"),
+        ("reversal_amount_mismatch", "R4/1"),
+        ("unknown_provider", "C6/1"),
+        ("unknown_level_of_care", "C8/1"),
+        ("missing_rate", "FY2024-25"),
+        ("month_not_invoiced", None),
+        ("invoice_arithmetic", "I-45-07-S1"),
+        ("expiring_credentials", "1000000001"),
+        ("zip_not_located", "99999"),
+    }
+    arithmetic = engine.run(
+        "exception_lines", as_of=date(2024, 9, 15), month=date(2024, 7, 1),
+        check="invoice_arithmetic",
+    )  # fmt: skip
+    assert arithmetic["note"].to_list() == ["total_amount 400.00 but 450.00 + 0.00 = 450.00"]
