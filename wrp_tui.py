@@ -17,6 +17,7 @@ from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 
+from queries.display import money
 from queries.reference import COUNTIES
 
 DEMO_DATA = Path(__file__).resolve().parent / "sample_data" / "demo"
@@ -39,6 +40,9 @@ class ReportName(StrEnum):
     reconciliation = "reconciliation"
     adequacy = "adequacy"
     exceptions = "exceptions"
+    supplementals = "supplementals"
+    late_changes = "late-changes"
+    claims_lag = "claims-lag"
 
 
 class OutputFormat(StrEnum):
@@ -243,6 +247,94 @@ def rich_table(title: str, frame) -> Table:
     for row in frame.iter_rows(named=True):
         table.add_row(*(cell(k, v) for k, v in row.items()))
     return table
+
+
+@cli.command()
+def close(
+    data: DataOption = DEMO_DATA,
+    month: Annotated[
+        str | None, typer.Option("--month", help="Month to close, YYYY-MM (default: last month).")
+    ] = None,
+    as_of: AsOfOption = None,
+    show: Annotated[
+        str | None,
+        typer.Option("--show", help="List the rows behind one check, e.g. missing_rate."),
+    ] = None,
+    memory_limit: MemoryOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Month-end close checklist; exits 1 while anything blocking is open."""
+    from queries.close import checklist, month_to_close
+    from queries.engine import DataError
+
+    engine = open_engine(data, memory_limit, threads)
+    as_of_day = parse_day(as_of) or engine.default_as_of()
+    close_month = parse_month(month) or month_to_close(as_of_day)
+    try:
+        if show:
+            print_whole(exception_lines_table(engine, as_of_day, close_month, show))
+            return
+        result = checklist(engine, close_month, as_of_day)
+    except DataError as exc:
+        raise fail(exc.title, exc.message) from None
+    print_checklist(result, data)
+    try:
+        supplementals = engine.run("supplemental_proposal", as_of=as_of_day)
+    except DataError:
+        supplementals = None  # the checklist already says which extract is unusable
+    if supplementals is not None and not supplementals.is_empty():
+        total = supplementals["proposed_amount"].drop_nulls().sum()
+        stdout.print(
+            f"Supplementals due: {supplementals.height} county-month(s), net {money(total)} "
+            f"— wrp-tui report supplementals --as-of {as_of_day} --format csv",
+            highlight=False,
+        )
+    if result.blocking:
+        stdout.print(f"[red]Not ready:[/] {len(result.blocking)} blocking check(s) open.")
+        raise typer.Exit(1)
+    stdout.print("[green]No blocking checks open.[/]")
+
+
+def print_checklist(result, data: Path) -> None:
+    stdout.print(
+        f"Month-end close for {result.month:%Y-%m}, as known on {result.as_of}", style="bold"
+    )
+    marks = {"blocking": "[red]✗[/]", "warning": "[yellow]![/]", "info": "[blue]i[/]"}
+    for severity, items in result.grouped().items():
+        open_count = sum(1 for i in items if i.count)
+        table = Table(
+            title=f"{severity.upper()}: {open_count} open of {len(items)}",
+            title_justify="left", box=None, show_header=False, pad_edge=False,
+        )  # fmt: skip
+        table.add_column(width=1)
+        table.add_column(no_wrap=True)
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(ratio=1)
+        for item in items:
+            mark = marks[severity] if item.count else "[green]✓[/]"
+            table.add_row(mark, item.check, f"{item.count:,}", item.detail)
+        stdout.print(table)
+    stdout.print(
+        f"Rows behind a check: wrp-tui close --data {data} --month {result.month:%Y-%m} "
+        f"--as-of {result.as_of} --show CHECK",
+        style="dim", highlight=False,
+    )  # fmt: skip
+    if not result.readiness.is_empty():
+        columns = ("county_code", "users", "pupm_rate", "expected_total", "verdict", "reason")
+        title = f"Ready to invoice {result.month:%Y-%m}?"
+        print_whole(rich_table(title, result.readiness.select(columns)))
+
+
+def exception_lines_table(engine, as_of: date, month: date, check: str) -> Table:
+    from queries.privacy import mask_member_id
+
+    lines = engine.run("exception_lines", as_of=as_of, month=month, check=check)
+    if lines.is_empty():
+        raise fail("Nothing to show", f"no rows for check {check!r} as of {as_of}", code=0)
+    lines = lines.with_columns(
+        lines["member_id"].map_elements(mask_member_id, return_dtype=lines["member_id"].dtype)
+    )
+    return rich_table(f"{check}: {lines.height} row(s) as of {as_of}", lines)
 
 
 @cli.command()

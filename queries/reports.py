@@ -68,6 +68,27 @@ REPORTS: dict[str, Report] = {
             ("month",),  # --county does not filter exceptions (contract)
             "Data-quality exceptions",
         ),
+        # Month-end close (beyond the contract's five).
+        Report(
+            "supplementals", "supplemental_proposal",
+            ("county_code", "month", "additional_users", "pupm_rate", "additional_pupm",
+             "proposed_amount"),
+            ("county", "month"),
+            "Supplemental invoices due (expected - billed)",
+        ),
+        Report(
+            "late-changes", "late_changes",
+            ("county_code", "month", "invoiced_on", "users_then", "users_now", "users_added",
+             "users_removed", "late_claims_paid", "reversed_since"),
+            ("county", "month"),
+            "Changes since each month's original invoice",
+        ),
+        Report(
+            "claims-lag", "claims_lag",
+            ("county_code", "service_month", "lag_months", "paid", "new_users"),
+            ("county",),
+            "Claims paid by months of lag",
+        ),
     )
 }  # fmt: skip
 
@@ -106,7 +127,8 @@ def json_value(column: str, value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:.2f}"
     if isinstance(value, date):
-        return value.strftime("%Y-%m") if column == "month" else value.isoformat()
+        is_month = column == "month" or column.endswith("_month")
+        return value.strftime("%Y-%m") if is_month else value.isoformat()
     if isinstance(value, float):
         return round(value, 2)
     return value

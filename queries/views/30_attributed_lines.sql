@@ -5,8 +5,16 @@ CREATE OR REPLACE MACRO eligibility_month() AS TABLE
     FROM eligibility
     ORDER BY member_id, month, county_code;
 
+-- When each reversed line was first reversed, as known on as_of.
+CREATE OR REPLACE MACRO reversals(as_of) AS TABLE
+    SELECT original_claim_id AS claim_id, line_no, min(paid_date) AS reversed_on
+    FROM claim_lines(as_of)
+    WHERE status = 'REVERSED' AND original_claim_id IS NOT NULL
+    GROUP BY ALL;
+
 -- Every claim line known on as_of with the county of responsibility of its
--- service month. county_code is NULL for unattributed lines.
+-- service month. county_code is NULL for unattributed lines; reversed_on is
+-- the date a REVERSED line first pointed at this line.
 CREATE OR REPLACE MACRO attributed_lines(as_of) AS TABLE
     SELECT
         l.*,
@@ -15,13 +23,10 @@ CREATE OR REPLACE MACRO attributed_lines(as_of) AS TABLE
         e.county_code,
         e.plan_member,
         e.fmap_group,
-        EXISTS (
-            SELECT 1 FROM claim_lines(as_of) r
-            WHERE r.status = 'REVERSED'
-              AND r.original_claim_id = l.claim_id
-              AND r.line_no = l.line_no
-        ) AS reversed
+        r.reversed_on,
+        r.reversed_on IS NOT NULL AS reversed
     FROM claim_lines(as_of) l
+    LEFT JOIN reversals(as_of) r ON r.claim_id = l.claim_id AND r.line_no = l.line_no
     LEFT JOIN eligibility_month() e
         ON e.member_id = l.member_id
        AND e.month = CAST(date_trunc('month', l.service_date) AS DATE);
