@@ -42,6 +42,7 @@ class ReportName(StrEnum):
     exceptions = "exceptions"
     supplementals = "supplementals"
     late_changes = "late-changes"
+    projection = "projection"
     claims_lag = "claims-lag"
 
 

@@ -46,7 +46,8 @@ def cell(column: str, value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, Decimal):
-        return money(value)
+        # Money has two places; other decimals (projected user-months) are plain.
+        return money(value) if value.as_tuple().exponent == -2 else f"{value:,}"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from queries.engine import DataError, Engine
+from queries.projection import project_fiscal_year
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Filters:
 @dataclass(frozen=True)
 class Report:
     name: str
-    question: str
+    question: str  # queries/<question>.sql (year_end_projection is Python)
     fields: tuple[str, ...]  # the contract's fields, in order
     filters: tuple[str, ...]  # which Filters the report honours
     title: str
@@ -84,6 +85,14 @@ REPORTS: dict[str, Report] = {
             "Changes since each month's original invoice",
         ),
         Report(
+            "projection", "year_end_projection",
+            ("county_code", "known_cost", "projected_cost", "projected_user_months",
+             "pupm_rate", "projected_pupm_billed", "projected_variance",
+             "projected_variance_pct", "break_even_pupm"),
+            ("county", "fiscal_year"),
+            "Year-end projection of the open fiscal year (chain ladder)",
+        ),
+        Report(
             "claims-lag", "claims_lag",
             ("county_code", "service_month", "lag_months", "paid", "new_users"),
             ("county",),
@@ -115,7 +124,12 @@ def run_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
         params[key] = getattr(filters, key)
     if name in ("adequacy", "exceptions"):
         params["month"] = adequacy_month(engine, filters)
-    frame = engine.run(report.question, **params)
+    if report.question == "year_end_projection":
+        frame = project_fiscal_year(
+            engine, filters.as_of, fiscal_year=filters.fiscal_year, county=filters.county
+        ).year_end
+    else:
+        frame = engine.run(report.question, **params)
     extras = [c for c in frame.columns if c not in report.fields]
     return frame.select(*report.fields, *extras)
 
@@ -125,7 +139,7 @@ def json_value(column: str, value: Any) -> Any:
     if value is None:
         return None
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return f"{value:.2f}" if value.as_tuple().exponent == -2 else float(value)
     if isinstance(value, date):
         is_month = column == "month" or column.endswith("_month")
         return value.strftime("%Y-%m") if is_month else value.isoformat()
