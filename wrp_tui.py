@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from contextlib import nullcontext
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -50,6 +51,13 @@ class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+
+
+class SqlFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
 
 
 class Scale(StrEnum):
@@ -336,6 +344,59 @@ def exception_lines_table(engine, as_of: date, month: date, check: str) -> Table
         lines["member_id"].map_elements(mask_member_id, return_dtype=lines["member_id"].dtype)
     )
     return rich_table(f"{check}: {lines.height} row(s) as of {as_of}", lines)
+
+
+@cli.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One SELECT over the extracts and derived views.")],
+    data: DataOption = DEMO_DATA,
+    as_of: AsOfOption = None,
+    output_format: Annotated[SqlFormat, typer.Option("--format", "-f")] = SqlFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows shown by --format table.")] = 100,
+    memory_limit: MemoryOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Ask an ad-hoc question in SQL (read-only; member IDs masked).
+
+    Tables: the contract's extracts. Derived views (table macros taking the
+    as-of date): services($as_of), cost_lines($as_of), county_month_users($as_of),
+    invoice_drift($as_of), reconciliation_rows($as_of)... $as_of is bound to
+    --as-of (default: the latest paid date).
+    """
+    from queries.adhoc import run_adhoc
+    from queries.engine import DataError
+    from queries.privacy import mask_frame
+    from queries.reports import records
+
+    engine = open_engine(data, memory_limit, threads)
+    if output is not None and output.resolve().is_relative_to(engine.data_dir):
+        raise fail("Refused", "the extracts folder is never written to; choose another path")
+    if output_format is SqlFormat.parquet and output is None:
+        raise fail("Parquet needs a file", "add --output FILE.parquet", code=2)
+    try:
+        params = {"as_of": parse_day(as_of) or engine.default_as_of()}
+        frame = mask_frame(run_adhoc(engine, query, params))
+    except DataError as exc:
+        raise fail(exc.title, exc.message) from None
+    if output_format is SqlFormat.parquet:
+        frame.write_parquet(output)
+        stderr.print(f"Wrote {frame.height:,} rows to {output}")
+        return
+    with open(output, "w", newline="") if output else nullcontext(sys.stdout) as out:
+        if output_format is SqlFormat.json:
+            out.write(json.dumps(records(frame), indent=2) + "\n")
+        elif output_format is SqlFormat.csv:
+            writer = csv.DictWriter(out, fieldnames=frame.columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(records(frame))
+        else:
+            print_whole(rich_table("Ad-hoc query", frame.head(limit)))
+            stdout.print(f"{min(limit, frame.height):,} of {frame.height:,} rows")
+    if output:
+        stderr.print(f"Wrote {frame.height:,} rows to {output}")
 
 
 @cli.command()

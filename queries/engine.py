@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from queries.contract import TABLES
-from queries.extracts import Problem, TableSource, find_sources, inspect_schema
+from queries.extracts import Problem, TableSource, find_sources, inspect_schema, quote_literal
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
 
 QUERY_DIR = Path(__file__).parent
@@ -104,7 +104,7 @@ class Engine:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.data_dir = Path(settings.data_dir)
+        self.data_dir = Path(settings.data_dir).resolve()
         if not self.data_dir.is_dir():
             raise DataError("No extracts", f"{self.data_dir} is not a folder")
         config: dict[str, str | int | bool] = {
@@ -125,6 +125,7 @@ class Engine:
         self._define_reference()
         for sql in _rules_sql():
             self.connection.execute(sql)
+        self._lock_down()
 
     # -- set-up -----------------------------------------------------------
     def _define_tables(self) -> None:
@@ -175,6 +176,14 @@ class Engine:
             ],
         )
 
+    def _lock_down(self) -> None:
+        """From here on DuckDB may read only inside the extracts folder: no other
+        files, no network, no extension installs, no settings changes."""
+        folder = str(self.data_dir) + "/"
+        self.connection.execute(f"SET allowed_directories = [{quote_literal(folder)}]")
+        self.connection.execute("SET enable_external_access = false")
+        self.connection.execute("SET lock_configuration = true")
+
     # -- questions --------------------------------------------------------
     def run(self, question: str, **params: object) -> pl.DataFrame:
         """Run `queries/<question>.sql` with its named parameters bound.
@@ -217,6 +226,8 @@ class Engine:
 
     def _translate(self, exc: duckdb.Error) -> DataError:
         text = str(exc)
+        if isinstance(exc, duckdb.PermissionException):
+            return DataError("Read-only", "reading files outside the extracts folder is refused")
         if isinstance(exc, duckdb.OutOfMemoryException):
             return DataError(
                 "Out of memory",

@@ -39,12 +39,13 @@ class TableSource:
         """A read_parquet(...) call for this source. Paths are quoted literals:
         they come from the command line, never from SQL typed by a user."""
         if self.partitioned:
-            glob = _quote(str(self.path / "**" / "*.parquet"))
+            glob = quote_literal(str(self.path / "**" / "*.parquet"))
             return f"read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
-        return f"read_parquet({_quote(str(self.path))})"
+        return f"read_parquet({quote_literal(str(self.path))})"
 
 
-def _quote(text: str) -> str:
+def quote_literal(text: str) -> str:
+    """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 

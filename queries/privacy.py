@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import polars as pl
+
 BULLET = "•"
 
 
@@ -14,3 +16,17 @@ def mask_member_id(member_id: str | None) -> str:
     if len(member_id) <= 4:
         return BULLET * len(member_id)
     return member_id[0] + BULLET * (len(member_id) - 4) + member_id[-3:]
+
+
+# A CIN anywhere in a text value: 8 digits then a letter.
+CIN_PATTERN = r"\b(\d)\d{5}(\d{2}[A-Z])\b"
+
+
+def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every CIN in every text column masked, whatever the column is called
+    (an ad-hoc query may alias or concatenate member_id)."""
+    return frame.with_columns(
+        pl.col(name).str.replace_all(CIN_PATTERN, "${1}" + BULLET * 5 + "${2}")
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+    )
