@@ -1,9 +1,14 @@
 -- One eligibility row per member and month (duplicate keys are a data problem;
 -- the lowest county code is taken so results stay deterministic).
 CREATE OR REPLACE MACRO eligibility_month() AS TABLE
-    SELECT DISTINCT ON (member_id, month) *
+    SELECT
+        member_id,
+        month,
+        min(county_code) AS county_code,
+        arg_min(plan_member, county_code) AS plan_member,
+        arg_min(fmap_group, county_code) AS fmap_group
     FROM eligibility
-    ORDER BY member_id, month, county_code;
+    GROUP BY member_id, month;
 
 -- When each reversed line was first reversed, as known on as_of.
 CREATE OR REPLACE MACRO reversals(as_of) AS TABLE

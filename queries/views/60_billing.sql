@@ -23,9 +23,12 @@ CREATE OR REPLACE MACRO county_month_billing(as_of) AS TABLE
     FROM issued_invoices(as_of) i
     GROUP BY ALL;
 
+-- An invoice row that appears twice is billed twice, but its payments are
+-- received once: payments join to distinct invoice ids.
 CREATE OR REPLACE MACRO county_month_paid(as_of) AS TABLE
-    SELECT i.county_code, i.service_month AS month, sum(p.paid) AS paid
-    FROM issued_invoices(as_of) i
+    SELECT i.county_code, i.month, sum(p.paid) AS paid
+    FROM (SELECT DISTINCT invoice_id, county_code, service_month AS month
+          FROM issued_invoices(as_of)) i
     JOIN invoice_payments(as_of) p USING (invoice_id)
     GROUP BY ALL;
 
