@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from queries.cache import FactCache, default_cache_root, extract_version
 from queries.contract import TABLES
 from queries.extracts import Problem, TableSource, find_sources, inspect_schema, quote_literal
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
@@ -24,7 +25,7 @@ QUERY_DIR = Path(__file__).parent
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 _COMMENT = re.compile(r"--[^\n]*")
 _WORD = re.compile(r"[a-z_][a-z0-9_]*")
-_MACRO = re.compile(r"CREATE OR REPLACE MACRO (\w+)", re.IGNORECASE)
+_DEFINITION = re.compile(r"CREATE OR REPLACE (?:MACRO|VIEW) (\w+)", re.IGNORECASE)
 # DuckDB types for the empty stand-in of an unusable table.
 _STAND_IN_TYPES = {
     "text": "VARCHAR", "date": "DATE", "bool": "BOOLEAN", "int": "INTEGER",
@@ -50,6 +51,8 @@ class Settings:
     data_dir: Path
     memory_limit: str | None = None  # e.g. "2GB"
     threads: int | None = None
+    cache_dir: Path | None = None  # None: default_cache_root(); the cache is optional
+    use_cache: bool = True
 
 
 @cache
@@ -71,10 +74,10 @@ def _words(sql: str) -> set[str]:
 
 @cache
 def _macro_words() -> dict[str, set[str]]:
-    """Each rule macro's name -> the words of its body."""
+    """Each rule macro's (or view's) name -> the words of its body."""
     bodies: dict[str, set[str]] = {}
     for sql in _rules_sql():
-        parts = _MACRO.split(sql)
+        parts = _DEFINITION.split(sql)
         for name, body in zip(parts[1::2], parts[2::2], strict=True):
             bodies[name.lower()] = _words(body)
     return bodies
@@ -125,6 +128,10 @@ class Engine:
         self._define_reference()
         for sql in _rules_sql():
             self.connection.execute(sql)
+        self.cache: FactCache | None = None
+        self.cache_note = "cache off"
+        if settings.use_cache:
+            self._use_fact_cache(settings.cache_dir or default_cache_root())
         self._lock_down()
 
     # -- set-up -----------------------------------------------------------
@@ -176,11 +183,34 @@ class Engine:
             ],
         )
 
+    def _use_fact_cache(self, root: Path) -> None:
+        """Read claim facts from the cache, building it once per extract version.
+        Without a writable cache the facts are computed per query: slower, same."""
+        if not {"claims", "eligibility"} <= self.usable_tables:
+            return
+        version = extract_version(self.data_dir, self.sources.values(), "".join(_rules_sql()))
+        cache = FactCache(root.resolve(), self.data_dir, version)
+        try:
+            path = cache.ensure(self.connection)
+        except (OSError, duckdb.Error) as exc:
+            self.cache_note = f"cache unavailable ({str(exc).splitlines()[0]})"
+            return
+        self.connection.execute(
+            f"CREATE OR REPLACE VIEW claim_facts AS SELECT * FROM read_parquet({quote_literal(str(path))})"
+        )
+        self.connection.execute(f"SET temp_directory = {quote_literal(str(cache.spill))}")
+        self.cache = cache
+        self.cache_note = f"cache {cache.folder}"
+
     def _lock_down(self) -> None:
-        """From here on DuckDB may read only inside the extracts folder: no other
-        files, no network, no extension installs, no settings changes."""
-        folder = str(self.data_dir) + "/"
-        self.connection.execute(f"SET allowed_directories = [{quote_literal(folder)}]")
+        """From here on DuckDB may read only inside the extracts folder (and its
+        own cache): no other files, no network, no extension installs, no
+        settings changes."""
+        folders = [str(self.data_dir) + "/"]
+        if self.cache is not None:
+            folders.append(str(self.cache.folder) + "/")
+        listed = ", ".join(quote_literal(f) for f in folders)
+        self.connection.execute(f"SET allowed_directories = [{listed}]")
         self.connection.execute("SET enable_external_access = false")
         self.connection.execute("SET lock_configuration = true")
 

@@ -183,9 +183,9 @@ REFERRALS = [
 ]
 
 
-def build_rules_extracts(folder: Path) -> Path:
-    return write_extracts(
-        folder,
+def build_rules_extracts(folder: Path, **overrides: list[dict]) -> Path:
+    """Write the fixture; `overrides` replace whole tables (e.g. claims=[...])."""
+    tables = dict(
         eligibility=ELIGIBILITY,
         claims=CLAIMS,
         providers=PROVIDERS,
@@ -196,3 +196,4 @@ def build_rules_extracts(folder: Path) -> Path:
         payments=PAYMENTS,
         referrals=REFERRALS,
     )
+    return write_extracts(folder, **(tables | overrides))

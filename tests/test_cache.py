@@ -1,0 +1,80 @@
+"""The claim-facts cache: built once per extract version, invalidated by any change."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+from queries.engine import Engine, Settings
+from queries.reports import Filters, records, run_report
+from tests.rules_fixture import CLAIMS, ELIGIBILITY, JUN, P_MOD, build_rules_extracts, elig, line
+
+
+def modoc_june_users(engine):
+    rows = records(run_report(engine, "users", Filters(county="25", month=date(2024, 6, 1))))
+    return rows[0]["users"]
+
+
+def test_cache_is_built_once_and_reused(tmp_path):
+    data = build_rules_extracts(tmp_path / "data")
+    first = Engine(Settings(data, cache_dir=tmp_path / "cache"))
+    assert first.cache is not None and first.cache.path.exists()
+    built = first.cache.path.stat().st_mtime_ns
+    second = Engine(Settings(data, cache_dir=tmp_path / "cache"))
+    assert second.cache.path == first.cache.path
+    assert second.cache.path.stat().st_mtime_ns == built
+    assert modoc_june_users(second) == 1
+
+
+def test_changed_extract_gives_new_figures(tmp_path):
+    data = build_rules_extracts(tmp_path / "data")
+    before = Engine(Settings(data, cache_dir=tmp_path / "cache"))
+    assert modoc_june_users(before) == 1
+    # Another June service for a second Modoc member arrives in a new extract.
+    newcomer = "10000009J"
+    build_rules_extracts(
+        data,
+        eligibility=ELIGIBILITY + [elig(newcomer, JUN, "25", "96101")],
+        claims=CLAIMS
+        + [line("C99", newcomer, P_MOD, date(2024, 6, 5), date(2024, 6, 20), "10.00")],
+    )
+    after = Engine(Settings(data, cache_dir=tmp_path / "cache"))
+    assert after.cache.path != before.cache.path
+    assert modoc_june_users(after) == 2
+
+
+def test_cache_is_optional(tmp_path):
+    data = build_rules_extracts(tmp_path / "data")
+    unwritable = tmp_path / "ro"
+    unwritable.mkdir()
+    os.chmod(unwritable, 0o500)
+    try:
+        engine = Engine(Settings(data, cache_dir=unwritable / "cache"))
+    finally:
+        os.chmod(unwritable, 0o700)
+    if os.geteuid() != 0:  # root can write anywhere
+        assert engine.cache is None and "unavailable" in engine.cache_note
+    assert modoc_june_users(engine) == 1
+    off = Engine(Settings(data, use_cache=False))
+    assert off.cache is None and modoc_june_users(off) == 1
+
+
+def test_two_dashboards_share_one_build(tmp_path):
+    data = build_rules_extracts(tmp_path / "data")
+    with ThreadPoolExecutor(2) as pool:
+        engines = list(
+            pool.map(lambda _: Engine(Settings(data, cache_dir=tmp_path / "cache")), range(2))
+        )
+    assert engines[0].cache.path == engines[1].cache.path
+    assert [modoc_june_users(e) for e in engines] == [1, 1]
+    leftovers = [p.name for p in engines[0].cache.folder.iterdir() if "partial" in p.name]
+    assert leftovers == []
+
+
+def test_extracts_folder_is_never_written(tmp_path):
+    data = build_rules_extracts(tmp_path / "data")
+    before = {p: p.stat().st_mtime_ns for p in data.rglob("*")}
+    engine = Engine(Settings(data, cache_dir=tmp_path / "cache"))
+    run_report(engine, "exceptions", Filters())
+    assert {p: p.stat().st_mtime_ns for p in data.rglob("*")} == before
