@@ -63,3 +63,26 @@ def cell(column: str, value: Any) -> str:
     if column == "county_code":
         return county_label(value)
     return str(value)
+
+
+def signed_money(value: Decimal | None) -> str:
+    """Money whose sign matters (variance, drift): `+$1,200.00`, `-$35.10`, `$0.00`."""
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + money(value)
+
+
+def signed_count(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+,}" if value else "0"
+
+
+def signed_percent(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:+,.2f}%" if value else "0.00%"
+
+
+def miles(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.1f} mi"

@@ -195,9 +195,8 @@ class Engine:
         except (OSError, duckdb.Error) as exc:
             self.cache_note = f"cache unavailable ({str(exc).splitlines()[0]})"
             return
-        self.connection.execute(
-            f"CREATE OR REPLACE VIEW claim_facts AS SELECT * FROM read_parquet({quote_literal(str(path))})"
-        )
+        cached = f"read_parquet({quote_literal(str(path))})"
+        self.connection.execute(f"CREATE OR REPLACE VIEW claim_facts AS SELECT * FROM {cached}")
         self.connection.execute(f"SET temp_directory = {quote_literal(str(cache.spill))}")
         self.cache = cache
         self.cache_note = f"cache {cache.folder}"

@@ -1,0 +1,17 @@
+-- The members counted as users of a county-month as known on $as_of, optionally
+-- only those who used level $level. PHI: the dashboard masks member_id.
+SELECT
+    s.member_id,
+    bool_or(s.plan_member) AS plan_member,
+    any_value(s.fmap_group) AS fmap_group,
+    string_agg(DISTINCT s.level_of_care, ', ' ORDER BY s.level_of_care) AS levels,
+    count(*) AS services,
+    sum(s.paid_amount) AS services_paid,
+    min(s.service_date) AS first_service,
+    max(s.service_date) AS last_service
+FROM services(CAST($as_of AS DATE)) s
+WHERE s.county_code = $county
+  AND s.service_month = CAST($month AS DATE)
+GROUP BY s.member_id
+HAVING $level IS NULL OR bool_or(s.level_of_care = $level)
+ORDER BY s.member_id;

@@ -1,0 +1,33 @@
+"""Screenshots of each pane at 80x24 (an SSH session) and 120x40, on the
+hand-made region with a frozen clock and frozen file times."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_tui_data import build_region
+from tests.test_tui_pilot import make_app, settle
+
+PANES = {"overview": "1", "users": "2", "invoices": "3", "adequacy": "4", "reconciliation": "5"}
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory) -> Path:
+    return build_region(tmp_path_factory.mktemp("snapshots") / "region")
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("pane", PANES)
+def test_pane(snap_compare, region, monkeypatch, pane, size):
+    async def open_pane(pilot):
+        await settle(pilot)
+        await pilot.press(PANES[pane])
+        await settle(pilot)
+
+    # a relative folder, so the context bar reads the same on every run
+    monkeypatch.chdir(region.parent)
+    app = make_app(Path(region.name), region.parent)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=open_pane)

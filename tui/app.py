@@ -1,0 +1,393 @@
+"""The wrp-tui dashboard: the app, its settings and the factory the CLI and
+the tests share."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import ContentSwitcher, Footer
+
+from queries.reference import COUNTIES
+from tui.clipboard import osc52
+from tui.clocks import Clocks, system_clocks
+from tui.commands import DashboardCommands, key_groups
+from tui.context import Context, add_months, first_of_month
+from tui.freshness import signature
+from tui.panes import PANES
+from tui.panes.base import Pane
+from tui.screens.keys import KeysScreen
+from tui.screens.pickers import ChoiceScreen, PromptScreen
+from tui.widgets.context_bar import ContextBar
+
+if TYPE_CHECKING:
+    from queries.engine import Engine
+
+WATCH_SECONDS = 5.0  # how often the extracts folder is checked (file metadata only)
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    data_dir: Path
+    county: str | None = None
+    as_of: date | None = None
+    fiscal_year: int | None = None
+    month: date | None = None
+    memory_limit: str | None = None
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class Extracts:
+    """An opened data folder and the facts the context needs from it."""
+
+    data_dir: Path  # as the user wrote it (the engine resolves it)
+    engine: Engine
+    latest_paid: date
+    last_month: date | None
+    signature: tuple
+
+
+class WrpApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "WRP dashboard"
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    AUTO_FOCUS = None  # the pane's table takes focus once its figures arrive
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "pane('overview')", "Overview", tooltip="The month at a glance"),
+        Binding("2", "pane('users')", "Users", tooltip="Monthly users, county × month"),
+        Binding("3", "pane('invoices')", "Invoices", tooltip="Expected vs billed, outstanding"),
+        Binding("4", "pane('adequacy')", "Adequacy", tooltip="Distance and timely access"),
+        Binding("5", "pane('reconciliation')", "Recon", tooltip="PUPM billed vs claims cost"),
+        Binding("c", "choose_county", "County", show=False, tooltip="Filter every pane"),
+        Binding("m", "choose_month", "Month", show=False, tooltip="Type a month YYYY-MM"),
+        Binding("left_square_bracket", "shift_month(-1)", "Prev month", show=False),
+        Binding("right_square_bracket", "shift_month(1)", "Next month", show=False),
+        Binding("f", "choose_fiscal_year", "Fiscal year", show=False),
+        Binding("a", "choose_as_of", "As-of date", show=False, tooltip="Figures as known on"),
+        Binding("d", "choose_data", "Data folder", show=False),
+        Binding("r", "reload", "Reload", show=False, tooltip="Read the extracts again"),
+        Binding("u", "toggle_mask", "Reveal IDs", show=False, tooltip="Mask/reveal member IDs"),
+        Binding("question_mark", "keys", "Keys", tooltip="Every key"),
+        Binding("q", "quit", "Quit", show=False),
+    ]
+
+    context: reactive[Context | None] = reactive(None)
+    mask_members: reactive[bool] = reactive(True)
+
+    class Opened(Message):
+        def __init__(self, extracts: Extracts, reload: bool) -> None:
+            super().__init__()
+            self.extracts = extracts
+            self.reload = reload
+
+    class OpenFailed(Message):
+        def __init__(self, data_dir: Path, title: str, message: str) -> None:
+            super().__init__()
+            self.data_dir = data_dir
+            self.title = title
+            self.message = message
+
+    class ExtractsChanged(Message):
+        pass
+
+    def __init__(self, settings: DashboardSettings, *, clocks: Clocks | None = None,
+                 export_dir: Path | None = None, watch: bool = True) -> None:  # fmt: skip
+        super().__init__()
+        self.settings = settings
+        self.clocks = clocks or system_clocks()
+        self.export_dir = export_dir or Path.cwd() / "wrp-exports"
+        self.watch_extracts = watch
+        self.extracts: Extracts | None = None
+        self.last_export: Path | None = None
+
+    @property
+    def engine(self) -> Engine | None:
+        return self.extracts.engine if self.extracts else None
+
+    @property
+    def active_pane(self) -> Pane | None:
+        switcher = self.query_one(ContentSwitcher)
+        return switcher.get_child_by_id(switcher.current, Pane) if switcher.current else None
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield ContextBar()
+        with ContentSwitcher(initial="overview"):
+            for pane in PANES:
+                yield pane(id=pane.title.lower())
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.open_extracts(Path(self.settings.data_dir), reload=False)
+        if self.watch_extracts:
+            self.set_interval(WATCH_SECONDS, self.check_extracts)
+
+    # -- opening the extracts (in a worker: the first frame never waits for it) ---------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def open_extracts(self, data_dir: Path, reload: bool) -> None:
+        from queries.engine import DataError, Engine, Settings  # imported here: first frame first
+
+        settings = Settings(data_dir, self.settings.memory_limit, self.settings.threads)
+        try:
+            engine = Engine(settings)
+            facts = (engine.default_as_of(), engine.last_eligibility_month(), signature(data_dir))
+            extracts = Extracts(data_dir, engine, *facts)
+        except DataError as exc:
+            self.post_message(self.OpenFailed(data_dir, exc.title, exc.message))
+        except OSError as exc:
+            self.post_message(self.OpenFailed(data_dir, "Cannot read the folder", str(exc)))
+        else:
+            self.post_message(self.Opened(extracts, reload))
+
+    @on(Opened)
+    def _opened(self, message: Opened) -> None:
+        previous, self.extracts = self.extracts, message.extracts
+        if previous is not None:
+            previous.engine.interrupt()
+            previous.engine.close()
+        bar = self.query_one(ContextBar)
+        bar.new_data = False
+        bar.status = ""
+        self.context = self.initial_context(message.extracts, self.context)
+        if message.reload:
+            self.notify("Extracts reloaded", timeout=3)
+
+    @on(OpenFailed)
+    def _open_failed(self, message: OpenFailed) -> None:
+        self.query_one(ContextBar).status = f"{message.title}: {message.message}"
+        if self.extracts is not None:  # keep showing the folder that works
+            self.notify(message.message, title=message.title, severity="error")
+            return
+        for pane in self.query(Pane):
+            pane.query_one("Notice").show_error(message.title, message.message)
+
+    def initial_context(self, extracts: Extracts, old: Context | None) -> Context:
+        """The context for newly opened extracts: the user's choices are kept;
+        an as-of left at its default follows the new latest paid date."""
+        latest = extracts.latest_paid
+        data_dir = extracts.data_dir
+        if old is not None:
+            as_of = latest if old.as_of_is_default else old.as_of
+            version = old.version + 1
+            return replace(old, data_dir=data_dir, as_of=as_of, latest_paid=latest, version=version)
+        s = self.settings
+        as_of = s.as_of or latest
+        month = s.month or min(extracts.last_month or first_of_month(as_of), first_of_month(as_of))
+        ctx = Context(data_dir, as_of, first_of_month(month), s.county, latest)
+        if s.fiscal_year and not s.month:
+            ctx = ctx.with_fiscal_year(s.fiscal_year)
+        return ctx
+
+    # -- the context every pane follows --------------------------------------------------
+    def watch_context(self, old: Context | None, new: Context | None) -> None:
+        if new is None:
+            return
+        self.query_one(ContextBar).context = new
+        active = self.active_pane
+        for pane in self.query(Pane):
+            pane.context_changed(old, new, active=pane is active)
+
+    def watch_mask_members(self, mask: bool) -> None:
+        for pane in self.query(Pane):
+            pane.remask(mask)
+
+    def action_pane(self, pane_id: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if switcher.current == pane_id:
+            return
+        leaving = self.active_pane
+        if leaving is not None:
+            leaving.cancel_load()
+        switcher.current = pane_id
+        pane = self.active_pane
+        pane.refresh_step()
+        pane.query_one("FigureTable").focus_grid()
+
+    def action_choose_county(self) -> None:
+        if self.context is None:
+            return
+        choices = [("all", "All counties")] + [(c.code, f"{c.code} {c.name}") for c in COUNTIES]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.set_county(None if value == "all" else value)
+
+        self.push_screen(ChoiceScreen("County of responsibility", choices,
+                                      self.context.county or "all"), chosen)  # fmt: skip
+
+    def set_county(self, county: str | None) -> None:
+        if self.context is not None:
+            self.context = replace(self.context, county=county)
+
+    def action_choose_month(self) -> None:
+        if self.context is None:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.set_month(parse_month(value))
+
+        self.push_screen(PromptScreen("Month", self.context.month.strftime("%Y-%m"),
+                                      "YYYY-MM, e.g. 2025-03", month_problem), chosen)  # fmt: skip
+
+    def set_month(self, month: date) -> None:
+        ctx = self.context
+        if ctx is None:
+            return
+        if month > first_of_month(ctx.as_of):
+            self.notify(f"No figures after the as-of date {ctx.as_of}", severity="warning")
+            month = first_of_month(ctx.as_of)
+        self.context = ctx.with_month(month)
+
+    def action_shift_month(self, months: int) -> None:
+        if self.context is not None:
+            self.set_month(add_months(self.context.month, months))
+
+    def action_choose_fiscal_year(self) -> None:
+        if self.context is None:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value and self.context is not None:
+                ctx = self.context.with_fiscal_year(parse_fiscal_year(value))
+                self.set_month(ctx.month)
+
+        self.push_screen(PromptScreen("Fiscal year", str(self.context.fiscal_year),
+                                      "ending year, e.g. 2025 for FY2024-25",
+                                      fiscal_year_problem), chosen)  # fmt: skip
+
+    def action_choose_as_of(self) -> None:
+        ctx = self.context
+        if ctx is None:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value is None or self.context is None:
+                return
+            as_of = date.fromisoformat(value) if value else self.context.latest_paid
+            ctx = replace(self.context, as_of=as_of)
+            if ctx.month > first_of_month(as_of):
+                ctx = ctx.with_month(first_of_month(as_of))
+            self.context = ctx
+
+        hint = f"YYYY-MM-DD; empty: latest paid date {ctx.latest_paid}"
+        self.push_screen(PromptScreen("Figures as known on", ctx.as_of.isoformat(), hint,
+                                      as_of_problem), chosen)  # fmt: skip
+
+    def action_choose_data(self) -> None:
+        current = str(self.context.data_dir if self.context else self.settings.data_dir)
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.query_one(ContextBar).status = f"opening {value}…"
+                self.open_extracts(Path(value).expanduser(), reload=False)
+
+        self.push_screen(PromptScreen("Folder of parquet extracts", current,
+                                      "a folder with claims.parquet, eligibility.parquet, …",
+                                      folder_problem), chosen)  # fmt: skip
+
+    def action_reload(self) -> None:
+        folder = self.extracts.data_dir if self.extracts else Path(self.settings.data_dir)
+        self.query_one(ContextBar).status = "reloading…"
+        self.open_extracts(folder, reload=True)
+
+    def action_toggle_mask(self) -> None:
+        self.mask_members = not self.mask_members
+        if self.mask_members:
+            self.notify("Member IDs masked", timeout=3)
+        else:
+            self.notify("Member IDs revealed on this screen (42 CFR Part 2: minimum necessary). "
+                        "u masks them again.", severity="warning")  # fmt: skip
+
+    def action_keys(self) -> None:
+        self.push_screen(KeysScreen(key_groups(self)))
+
+    # -- watching the folder (metadata only; never runs a query) ---------------------------
+    def check_extracts(self) -> None:
+        if self.extracts is not None and not self.query_one(ContextBar).new_data:
+            self.look_for_changes(self.extracts.data_dir, self.extracts.signature)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
+    def look_for_changes(self, data_dir: Path, seen: tuple) -> None:
+        try:
+            changed = signature(data_dir) != seen
+        except OSError:
+            changed = True
+        if changed:
+            self.post_message(self.ExtractsChanged())
+
+    @on(ExtractsChanged)
+    def _extracts_changed(self) -> None:
+        bar = self.query_one(ContextBar)
+        if not bar.new_data:
+            bar.new_data = True
+            self.notify("The extracts changed on disk. Press r to reload.", title="New data")
+
+    # -- over SSH -------------------------------------------------------------------------
+    def copy_to_clipboard(self, text: str) -> None:
+        """OSC 52, wrapped for tmux when running inside it."""
+        self._clipboard = text
+        if self._driver is not None:
+            self._driver.write(osc52(text, tmux=bool(os.environ.get("TMUX"))))
+
+
+# -- validation of typed values -----------------------------------------------------------
+def parse_month(text: str) -> date:
+    year, month = text.split("-")
+    return date(int(year), int(month), 1)
+
+
+def month_problem(text: str) -> str | None:
+    try:
+        parse_month(text)
+    except ValueError:
+        return f"{text!r} is not a month; write YYYY-MM"
+    return None
+
+
+def parse_fiscal_year(text: str) -> int:
+    """`2025`, `FY2025` or `FY2024-25` -> 2025."""
+    text = text.upper().removeprefix("FY")
+    if "-" in text:
+        start, _end = text.split("-")
+        return int(start) + 1
+    return int(text)
+
+
+def fiscal_year_problem(text: str) -> str | None:
+    try:
+        year = parse_fiscal_year(text)
+    except ValueError:
+        return f"{text!r} is not a fiscal year; write 2025 for FY2024-25"
+    return None if 2000 <= year <= 2100 else "choose a year between 2000 and 2100"
+
+
+def as_of_problem(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return f"{text!r} is not a date; write YYYY-MM-DD"
+    return None
+
+
+def folder_problem(text: str) -> str | None:
+    return None if Path(text).expanduser().is_dir() else f"{text} is not a folder"
+
+
+def build_app(settings: DashboardSettings, **options) -> WrpApp:
+    """The one factory: the CLI and the tests build the dashboard here."""
+    return WrpApp(settings, **options)
+
+
+__all__ = ["DashboardSettings", "WrpApp", "build_app"]

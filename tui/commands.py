@@ -1,0 +1,77 @@
+"""The command palette (ctrl+p) and the `?` key list, both built from the
+bindings declared on the app and the panes, so neither can miss an action."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from queries.reference import COUNTIES
+
+if TYPE_CHECKING:
+    from tui.app import WrpApp
+
+TABLE_KEYS = [
+    ("↑ ↓ ← →", "Move the cursor (PgUp PgDn Home End)"),
+    ("enter", "Drill into the row or cell"),
+]
+
+
+def describe(binding: Binding) -> str:
+    return binding.description + (f": {binding.tooltip}" if binding.tooltip else "")
+
+
+def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every key, grouped as the `?` screen shows them."""
+    from tui.panes.base import Pane
+
+    def keys(bindings) -> list[tuple[str, str]]:
+        return [(app.get_key_display(b), describe(b)) for b in bindings
+                if isinstance(b, Binding)]  # fmt: skip
+
+    app_bindings = [b for b in app.BINDINGS if isinstance(b, Binding)]
+    panes = [b for b in app_bindings if b.action.startswith("pane(")]
+    rest = [b for b in app_bindings if not b.action.startswith("pane(")]
+    return [
+        ("Panes", keys(panes)),
+        ("Context (every pane follows)", keys(rest)),
+        ("Table", TABLE_KEYS + keys(Pane.BINDINGS)),
+        ("Anywhere", [("ctrl+p", "Command palette: every action by name")]),
+    ]
+
+
+class DashboardCommands(Provider):
+    """Every dashboard action by name, plus a command per county."""
+
+    def commands(self) -> Iterator[tuple[str, str, object]]:
+        from tui.panes.base import Pane
+
+        app: WrpApp = self.app  # type: ignore[assignment]
+        for binding in app.BINDINGS:
+            if isinstance(binding, Binding) and binding.action != "quit":
+                yield (binding.description, describe(binding) + f"  [{binding.key}]",
+                       partial(app.run_action, binding.action))  # fmt: skip
+        pane = app.active_pane
+        for binding in Pane.BINDINGS:
+            if isinstance(binding, Binding) and pane is not None:
+                yield (binding.description, describe(binding) + f"  [{binding.key}]",
+                       partial(app.run_action, binding.action, pane))  # fmt: skip
+        yield ("County: all", "Show every county", partial(app.set_county, None))
+        for county in COUNTIES:
+            yield (f"County: {county.code} {county.name}", f"Only {county.name} County",
+                   partial(app.set_county, county.code))  # fmt: skip
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self.commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, help=help_text)

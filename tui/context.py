@@ -1,0 +1,79 @@
+"""What the user has narrowed the dashboard to: the context bar's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from queries import display
+
+if TYPE_CHECKING:
+    from queries.reports import Filters
+
+
+def fiscal_year_of(day: date) -> int:
+    """The fiscal year (named by its ending year) that `day` falls in."""
+    return day.year + (1 if day.month >= 7 else 0)
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+@dataclass(frozen=True)
+class Context:
+    """County filter, fiscal year, month and as-of date every pane follows.
+
+    `month` always lies in `fiscal_year`. `latest_paid` is the contract's
+    default as-of (the latest paid date in claims), shown beside a chosen one.
+    """
+
+    data_dir: Path
+    as_of: date
+    month: date
+    county: str | None = None
+    latest_paid: date | None = None
+    version: int = 0  # bumped when the extracts are reloaded
+
+    @property
+    def fiscal_year(self) -> int:
+        return fiscal_year_of(self.month)
+
+    @property
+    def as_of_is_default(self) -> bool:
+        return self.as_of == self.latest_paid
+
+    def filters(self, *, month: bool = False) -> Filters:
+        """Report filters for this context: the fiscal year, or just the month."""
+        from queries.reports import Filters  # polars and duckdb load after the first frame
+
+        if month:
+            return Filters(as_of=self.as_of, county=self.county, month=self.month)
+        return Filters(as_of=self.as_of, county=self.county, fiscal_year=self.fiscal_year)
+
+    def with_month(self, month: date) -> Context:
+        return replace(self, month=first_of_month(month))
+
+    def with_fiscal_year(self, year: int) -> Context:
+        """Same calendar month in fiscal year `year`."""
+        offset = (self.month.month - 7) % 12  # months since July
+        return replace(self, month=add_months(date(year - 1, 7, 1), offset))
+
+    def labels(self) -> dict[str, str]:
+        return {
+            "county": display.county_label(self.county) if self.county else "All counties",
+            "fiscal_year": display.fiscal_year_label(self.fiscal_year),
+            "month": display.month_label(self.month),
+            "as_of": self.as_of.isoformat(),
+        }
+
+    def key(self) -> tuple:
+        """What a pane's figures depend on; a pane reloads when it changes."""
+        return (self.data_dir, self.version, self.as_of, self.month, self.county)

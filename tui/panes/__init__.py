@@ -1,0 +1,15 @@
+"""The dashboard's panes, one per file; number keys switch between them.
+(6 and 7 are kept for the month-end close and ad-hoc query panes.)"""
+
+from __future__ import annotations
+
+from tui.panes.adequacy import AdequacyPane
+from tui.panes.base import Pane
+from tui.panes.invoices import InvoicesPane
+from tui.panes.overview import OverviewPane
+from tui.panes.reconciliation import ReconciliationPane
+from tui.panes.users import UsersPane
+
+PANES: tuple[type[Pane], ...] = (
+    OverviewPane, UsersPane, InvoicesPane, AdequacyPane, ReconciliationPane,
+)  # fmt: skip

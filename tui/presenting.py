@@ -1,0 +1,240 @@
+"""Query results as the dashboard's tables show them.
+
+Pure Python and polars, no Textual: runs in the workers, so formatting
+thousands of cells never blocks the screen. Every figure is formatted with
+queries/display.py, the same functions as the CLI's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+from rich.cells import cell_len
+from rich.markup import escape
+
+from queries import display
+from queries.privacy import mask_member_id
+from tui.styles import ALERT_STYLE, NEGATIVE_STYLE  # noqa: F401  (re-exported)
+
+MAX_ROWS = 20_000  # rows formatted for the screen; export writes them all
+
+
+def _yes_no(value: Any) -> str:
+    return "—" if value is None else ("yes" if value else "no")
+
+
+def _text(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def _day(value: date | None) -> str:
+    return "—" if value is None else value.isoformat()
+
+
+FORMATS: dict[str, Callable[[Any], str]] = {
+    "text": _text,
+    "county": display.county_label,
+    "month": display.month_label,
+    "date": _day,
+    "fiscal_year": display.fiscal_year_label,
+    "count": display.count,
+    "signed_count": display.signed_count,
+    "money": display.money,
+    "signed_money": display.signed_money,
+    "percent": display.percent,
+    "signed_percent": display.signed_percent,
+    "miles": display.miles,
+    "yes_no": _yes_no,
+    "member": mask_member_id,
+    "bars": _text,  # pre-drawn unicode bars
+}
+NUMERIC = {"count", "signed_count", "money", "signed_money", "percent", "signed_percent", "miles"}
+SIGNED = {"signed_count", "signed_money", "signed_percent"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a pane table: which frame column, its header, its kind."""
+
+    name: str
+    label: str
+    kind: str = "text"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A table ready for the screen.
+
+    `raw` keeps the query's values (all rows, every column: drilldowns read
+    their keys from it, export writes it); `shown` holds the formatted cells of
+    the first MAX_ROWS rows, numbers padded so they line up on the right.
+    """
+
+    source: pl.DataFrame  # as the query returned it
+    raw: pl.DataFrame  # sorted and filtered as shown
+    columns: tuple[Column, ...]
+    shown: pl.DataFrame
+    labels: tuple[str, ...]
+    mask_members: bool = True
+    sort: tuple[str, bool] | None = None  # (column name, descending)
+    filter_text: str = ""
+    total_rows: int = 0  # rows before the filter
+
+    @property
+    def row_count(self) -> int:
+        return self.raw.height
+
+    def row(self, index: int) -> dict[str, Any]:
+        return self.raw.row(index, named=True)
+
+    def cell_text(self, row: int, column: int) -> str:
+        """A cell as the user reads it, without padding or markup."""
+        spec = self.columns[column]
+        return self.format_value(spec, self.raw[spec.name][row])
+
+    def format_value(self, spec: Column, value: Any) -> str:
+        if spec.kind == "member" and not self.mask_members:
+            return _text(value)
+        return FORMATS[spec.kind](value)
+
+
+def present(
+    frame: pl.DataFrame,
+    columns: Sequence[Column],
+    *,
+    mask_members: bool = True,
+    sort: tuple[str, bool] | None = None,
+    filter_text: str = "",
+) -> Figures:
+    """Format `frame` for a pane table, sorted and filtered as asked."""
+    columns = tuple(c for c in columns if c.name in frame.columns)
+    source, total = frame, frame.height
+    if sort is not None and sort[0] in frame.columns:
+        frame = frame.sort(sort[0], descending=sort[1], nulls_last=True, maintain_order=True)
+    figures = Figures(source, frame, columns, pl.DataFrame(), (), mask_members, sort, filter_text,
+                      total)  # fmt: skip
+    cells = {c.name: [figures.format_value(c, v) for v in frame[c.name]] for c in columns}
+    if filter_text:
+        needle = filter_text.casefold()
+        keep = [
+            any(needle in cells[c.name][i].casefold() for c in columns) for i in range(frame.height)
+        ]
+        frame = frame.filter(pl.Series(keep, dtype=pl.Boolean))
+        cells = {name: [v for v, k in zip(values, keep, strict=True) if k]
+                 for name, values in cells.items()}  # fmt: skip
+    shown: dict[str, list[str]] = {}
+    labels: list[str] = []
+    for c in columns:
+        texts = cells[c.name][:MAX_ROWS]
+        label = c.label + _sort_mark(c, sort)
+        if c.numeric:
+            # fastdatatable left-aligns text; padding to one width right-aligns
+            width = max([cell_len(label), *map(cell_len, texts)])
+            label = " " * (width - cell_len(label)) + label
+            texts = [_right(t, width) for t in texts]
+        elif c.kind == "bars":
+            texts = [f"[{NEGATIVE_STYLE}]{t}[/]" if t.startswith("-") else t for t in texts]
+        else:
+            texts = [escape(t) for t in texts]
+        shown[f"c{len(shown)}"] = texts
+        labels.append(escape(label))
+    shown_frame = pl.DataFrame(shown, schema={k: pl.String for k in shown})
+    return Figures(source, frame, columns, shown_frame, tuple(labels), mask_members, sort,
+                   filter_text, total)  # fmt: skip
+
+
+def refigure(figures: Figures, **changes: Any) -> Figures:
+    """The same query result with another sort, filter or masking."""
+    options = {"mask_members": figures.mask_members, "sort": figures.sort,
+               "filter_text": figures.filter_text} | changes  # fmt: skip
+    return present(figures.source, figures.columns, **options)
+
+
+def _sort_mark(column: Column, sort: tuple[str, bool] | None) -> str:
+    if sort is None or sort[0] != column.name:
+        return ""
+    return " ▼" if sort[1] else " ▲"
+
+
+def _right(text: str, width: int) -> str:
+    padding = " " * (width - cell_len(text))
+    if text.startswith("-"):
+        return f"{padding}[{NEGATIVE_STYLE}]{text}[/]"
+    return padding + text
+
+
+def csv_rows(figures: Figures) -> tuple[list[str], list[list[str]]]:
+    """Header and rows for a CSV export: the report's JSON conventions (money
+    "1234.50", months "YYYY-MM"), member IDs masked like the screen."""
+    from queries.reports import json_value
+
+    header = [c.name for c in figures.columns]
+    rows = []
+    for record in figures.raw.select(header).iter_rows(named=True):
+        row = []
+        for spec in figures.columns:
+            value = record[spec.name]
+            if spec.kind == "member":
+                row.append(figures.format_value(spec, value))
+            else:
+                value = json_value(spec.name if spec.kind != "month" else "month", value)
+                row.append("" if value is None else str(value))
+        rows.append(row)
+    return header, rows
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A labelled series for a hand-drawn chart."""
+
+    label: str
+    points: tuple[tuple[date, float], ...] = field(default_factory=tuple)
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def spark(values: Sequence[float | None]) -> str:
+    """One line of bars, the lowest value one eighth high (▁) and the highest
+    full (█); gaps for missing values."""
+    present_values = [v for v in values if v is not None]
+    if not present_values:
+        return ""
+    low, high = min(present_values), max(present_values)
+    span = high - low
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif span == 0:
+            out.append(BLOCKS[4] if high else BLOCKS[1])
+        else:
+            out.append(BLOCKS[1 + round((v - low) / span * 7)])
+    return "".join(out)
+
+
+def signed_bars(values: Sequence[float]) -> tuple[str, str]:
+    """Two lines for values either side of zero: bars rise from the middle for
+    positive values (top line) and hang from it for negative ones (bottom)."""
+    scale = max((abs(v) for v in values), default=0) or 1
+    top, bottom = [], []
+    for v in values:
+        eighths = round(abs(v) / scale * 8)
+        if v > 0:
+            top.append(BLOCKS[max(eighths, 1)])
+            bottom.append(" ")
+        elif v < 0:
+            top.append(" ")
+            bottom.append("█" if eighths >= 8 else "▀" if eighths >= 4 else "▔")
+        else:
+            top.append("▁")
+            bottom.append(" ")
+    return "".join(top), "".join(bottom)

@@ -1,0 +1,139 @@
+"""Network adequacy: distance and timely access per county and level, then the
+ZIPs outside the standard."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from queries import display
+from queries.reports import run_report
+from tui.context import Context
+from tui.presenting import ALERT_STYLE, Column, Figures, present
+from tui.views import Level, LevelResult, key_value, line
+
+if TYPE_CHECKING:
+    from queries.engine import Engine
+
+TIMELY_TARGET = 80.0  # the plan's working target; the contract sets no threshold
+
+ADEQUACY_COLUMNS = (
+    Column("county_code", "County", "county"),
+    Column("level_of_care", "Level"),
+    Column("max_miles", "Max mi", "count"),
+    Column("members", "Members", "count"),
+    Column("members_within", "Within", "count"),
+    Column("pct_within", "% within", "percent"),
+    Column("members_not_located", "No ZIP", "count"),
+    Column("referrals", "Referrals", "count"),
+    Column("referrals_timely", "Timely", "count"),
+    Column("referrals_pending", "Pending", "count"),
+    Column("pct_timely", "% timely", "percent"),
+    Column("active_sites_in_county", "Sites", "count"),
+)
+
+
+def flags(frame) -> tuple[list[dict], list[dict]]:
+    """County-levels with members outside the distance standard, and with
+    timely access below the target."""
+    rows = list(frame.iter_rows(named=True))
+    distance = [r for r in rows if r["members"] and r["members_within"] < r["members"]]
+    timely = [r for r in rows if r["pct_timely"] is not None and r["pct_timely"] < TIMELY_TARGET]
+    return distance, timely
+
+
+def flag_text(rows: list[dict], column: str) -> str:
+    worst = sorted(rows, key=lambda r: (r[column], r["county_code"]))[:3]
+    return ", ".join(
+        f"{display.county_label(r['county_code'])} {r['level_of_care']} "
+        f"{display.percent(r[column])}"
+        for r in worst
+    )
+
+
+def load_adequacy(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    frame = run_report(engine, "adequacy", ctx.filters(month=True))
+    distance, timely = flags(frame)
+    notes = [
+        line(
+            key_value(
+                "Outside distance",
+                f"{len(distance)} of {frame.height}",
+                ALERT_STYLE if distance else "bold",
+            ),  # fmt: skip
+            Text(flag_text(distance, "pct_within"), style="dim"),
+        ),
+        line(
+            key_value(
+                f"Timely < {TIMELY_TARGET:.0f}%",
+                f"{len(timely)}",
+                ALERT_STYLE if timely else "bold",
+            ),  # fmt: skip
+            Text(flag_text(timely, "pct_timely"), style="dim"),
+        ),
+    ]
+    notes.extend(credential_notes(engine, ctx))
+    return LevelResult(present(frame, ADEQUACY_COLUMNS, mask_members=mask), tuple(notes))
+
+
+def credential_notes(engine: Engine, ctx: Context) -> list[Text]:
+    expiring = engine.run("expiring_credentials", as_of=ctx.as_of, county=ctx.county)
+    if expiring.is_empty():
+        return [Text("No credentials expire within 60 days.", style="dim")]
+    out = [key_value("Credentials expiring ≤ 60 days", display.count(expiring.height), ALERT_STYLE)]
+    for r in expiring.head(3).iter_rows(named=True):
+        out.append(Text.assemble(
+            (f"  {r['credential_expires']} ", "bold"),
+            (f"({r['days_left']} d) ", "dim"),
+            f"{r['provider_name']} · {display.county_label(r['county_code'])} · {r['levels']}",
+        ))  # fmt: skip
+    return out
+
+
+def drill_to_gaps(figures: Figures, row: int, _column: int, ctx: Context) -> Level:
+    record = figures.row(row)
+    return gaps_level(record["county_code"], record["level_of_care"], record["max_miles"])
+
+
+def adequacy_root(ctx: Context) -> Level:
+    return Level(
+        f"Network adequacy {display.month_label(ctx.month)}",
+        load_adequacy,
+        drill_to_gaps,
+        enter_hint="ZIPs outside the standard",
+        fixed_columns=2,
+    )
+
+
+# -- ZIPs outside the standard ----------------------------------------------------------
+GAP_COLUMNS = (
+    Column("zip", "ZIP"),
+    Column("members", "Members", "count"),
+    Column("nearest_miles", "Nearest", "miles"),
+    Column("nearest_site_name", "Nearest site"),
+    Column("nearest_site_county", "Site county", "county"),
+    Column("located", "ZIP located", "yes_no"),
+)
+
+
+def load_gaps(county: str, level: str, engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    frame = engine.run("adequacy_gaps", month=ctx.month, county=county, level=level)
+    members = int(frame["members"].sum() or 0) if frame.height else 0
+    note = line(
+        key_value("Members outside", display.count(members)),
+        key_value("ZIPs", display.count(frame.height)),
+        Text(
+            "distance from the ZIP centroid to the nearest active site offering the level",
+            style="dim",
+        ),  # fmt: skip
+    )
+    return LevelResult(present(frame, GAP_COLUMNS, mask_members=mask), (note,))
+
+
+def gaps_level(county: str, level: str, max_miles: int) -> Level:
+    return Level(
+        f"{display.county_label(county)} {level}: ZIPs beyond {max_miles} mi",
+        partial(load_gaps, county, level),
+    )

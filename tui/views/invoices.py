@@ -1,0 +1,172 @@
+"""Invoices: expected vs billed per county-month, then the month's invoices,
+then one invoice's payments."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from functools import partial
+from typing import TYPE_CHECKING
+
+import polars as pl
+from rich.text import Text
+
+from queries import display
+from queries.reports import run_report
+from tui.context import Context
+from tui.presenting import ALERT_STYLE, Column, Figures, present
+from tui.views import Level, LevelResult, key_value, line, negative_style
+
+if TYPE_CHECKING:
+    from queries.engine import Engine
+
+INVOICE_COLUMNS = (
+    Column("county_code", "County", "county"),
+    Column("month", "Month", "month"),
+    Column("computed_users", "Users", "count"),
+    Column("billed_users", "Billed users", "count"),
+    Column("drift_users", "Drift users", "signed_count"),
+    Column("expected_total", "Expected", "money"),
+    Column("billed_total", "Billed", "money"),
+    Column("drift_amount", "Drift", "signed_money"),
+    Column("paid", "Paid", "money"),
+    Column("outstanding", "Outstanding", "money"),
+)
+
+AGING_BUCKETS = (
+    ("days_0_30", "0–30 d"),
+    ("days_31_60", "31–60 d"),
+    ("days_61_90", "61–90 d"),
+    ("days_over_90", "over 90 d"),
+)
+
+
+def total(frame: pl.DataFrame, column: str) -> Decimal:
+    """Exact sum of a money column (nulls left out)."""
+    return sum((v for v in frame[column] if v is not None), Decimal("0.00"))
+
+
+def load_invoices(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    frame = run_report(engine, "invoices", ctx.filters())
+    drift = total(frame, "drift_amount")
+    totals = line(
+        key_value("Expected", display.money(total(frame, "expected_total"))),
+        key_value("billed", display.money(total(frame, "billed_total"))),
+        key_value("drift", display.signed_money(drift), negative_style(drift)),
+        key_value("paid", display.money(total(frame, "paid"))),
+        key_value("outstanding", display.money(total(frame, "outstanding"))),
+    )
+    notes = (totals, *aging_notes(engine, ctx))
+    return LevelResult(present(frame, INVOICE_COLUMNS, mask_members=mask), notes)
+
+
+def aging_notes(engine: Engine, ctx: Context) -> list[Text]:
+    """Unpaid invoices of the fiscal year by days since issue, per county."""
+    aging = engine.run(
+        "invoice_aging", as_of=ctx.as_of, county=ctx.county, fiscal_year=ctx.fiscal_year
+    )
+    if aging.is_empty():
+        return [Text("No unpaid invoices in the fiscal year.", style="dim")]
+    header = line(
+        Text("Unpaid by age", style="dim"),
+        *(
+            key_value(label, display.money(total(aging, column))) for column, label in AGING_BUCKETS
+        ),  # fmt: skip
+    )
+    oldest = aging.sort("oldest_days", descending=True).row(0, named=True)
+    worst = Text.assemble(
+        ("Oldest unpaid: ", "dim"),
+        (display.county_label(oldest["county_code"]), "bold"),
+        (f" {oldest['oldest_days']:,} days", "bold"),
+        (f" · {int(aging['unpaid_invoices'].sum()):,} unpaid invoices", "dim"),
+    )
+    return [header, worst]
+
+
+def drill_to_month(figures: Figures, row: int, _column: int, _ctx: Context) -> Level:
+    record = figures.row(row)
+    return month_invoices_level(record["county_code"], record["month"])
+
+
+def invoices_root(ctx: Context) -> Level:
+    return Level(
+        f"Invoices {display.fiscal_year_label(ctx.fiscal_year)}",
+        load_invoices,
+        drill_to_month,
+        enter_hint="the month's invoices",
+        fixed_columns=2,
+    )
+
+
+# -- one county-month's invoices --------------------------------------------------------
+MONTH_COLUMNS = (
+    Column("invoice_id", "Invoice"),
+    Column("invoice_type", "Type"),
+    Column("issued_date", "Issued", "date"),
+    Column("user_count", "Users", "count"),
+    Column("pupm_rate", "Rate", "money"),
+    Column("pupm_amount", "PUPM", "money"),
+    Column("admin_qa_amount", "Admin/QA", "money"),
+    Column("total_amount", "Total", "money"),
+    Column("paid", "Paid", "money"),
+    Column("outstanding", "Outstanding", "money"),
+    Column("days_since_issued", "Age d", "count"),
+)
+
+
+def load_month_invoices(county: str, month: date, engine: Engine, ctx: Context,
+                        mask: bool) -> LevelResult:  # fmt: skip
+    frame = engine.run("county_month_invoices", as_of=ctx.as_of, county=county, month=month)
+    wrong = [
+        r["invoice_id"] for r in frame.iter_rows(named=True)
+        if r["pupm_amount"] != r["user_count"] * r["pupm_rate"]
+        or r["total_amount"] != r["pupm_amount"] + r["admin_qa_amount"]
+    ]  # fmt: skip
+    notes = [line(
+        key_value("Invoices", display.count(frame.height)),
+        key_value("total", display.money(total(frame, "total_amount"))),
+        key_value("paid", display.money(total(frame, "paid"))),
+        key_value("outstanding", display.money(total(frame, "outstanding"))),
+    )]  # fmt: skip
+    if wrong:
+        notes.append(Text(f"Arithmetic does not tie on {', '.join(wrong)}: "
+                          "users × rate + admin ≠ total", style=ALERT_STYLE))  # fmt: skip
+    return LevelResult(present(frame, MONTH_COLUMNS, mask_members=mask), tuple(notes))
+
+
+def drill_to_payments(figures: Figures, row: int, _column: int, _ctx: Context) -> Level:
+    return payments_level(figures.row(row))
+
+
+def month_invoices_level(county: str, month: date) -> Level:
+    return Level(
+        f"{display.county_label(county)} {display.month_label(month)}",
+        partial(load_month_invoices, county, month),
+        drill_to_payments,
+        enter_hint="the invoice's payments",
+    )
+
+
+# -- one invoice's payments ----------------------------------------------------------------
+PAYMENT_COLUMNS = (
+    Column("payment_id", "Payment"),
+    Column("received_date", "Received", "date"),
+    Column("amount", "Amount", "money"),
+)
+
+
+def load_payments(invoice: dict, engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    frame = engine.run("invoice_payment_lines", as_of=ctx.as_of, invoice_id=invoice["invoice_id"])
+    paid = total(frame, "amount")
+    outstanding = invoice["total_amount"] - paid
+    summary = line(
+        key_value(invoice["invoice_type"].title(), f"issued {invoice['issued_date']}"),
+        key_value("total", display.money(invoice["total_amount"])),
+        key_value("paid", display.money(paid)),
+        key_value("outstanding", display.money(outstanding), negative_style(outstanding)),
+    )
+    return LevelResult(present(frame, PAYMENT_COLUMNS, mask_members=mask), (summary,))
+
+
+def payments_level(invoice: dict) -> Level:
+    return Level(f"invoice {invoice['invoice_id']}", partial(load_payments, invoice))

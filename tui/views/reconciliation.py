@@ -1,0 +1,120 @@
+"""Reconciliation: PUPM billed vs actual claims cost per county and fiscal
+year, then the month-by-month running variance."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+import polars as pl
+from rich.text import Text
+
+from queries import display
+from queries.reports import run_report
+from tui.context import Context
+from tui.presenting import NEGATIVE_STYLE, Column, Figures, present, signed_bars
+from tui.views import Level, LevelResult, key_value, line, negative_style, percent_of
+from tui.views.invoices import total
+
+if TYPE_CHECKING:
+    from queries.engine import Engine
+
+RECONCILIATION_COLUMNS = (
+    Column("county_code", "County", "county"),
+    Column("fiscal_year", "FY", "fiscal_year"),
+    Column("user_months", "User-months", "count"),
+    Column("pupm_billed", "PUPM billed", "money"),
+    Column("actual_claims_cost", "Claims cost", "money"),
+    Column("variance", "Variance", "signed_money"),
+    Column("variance_pct", "Var %", "signed_percent"),
+    Column("indicated_pupm", "Indicated PUPM", "money"),
+    Column("federal_match", "Federal match est.", "money"),
+)
+
+
+def fiscal_year_totals(frame: pl.DataFrame) -> Text:
+    billed, cost = total(frame, "pupm_billed"), total(frame, "actual_claims_cost")
+    variance = billed - cost
+    return line(
+        key_value("Billed", display.money(billed)),
+        key_value("cost", display.money(cost)),
+        key_value("variance", display.signed_money(variance), negative_style(variance)),
+        key_value(
+            "", display.signed_percent(percent_of(variance, cost)), negative_style(variance)
+        ),  # fmt: skip
+        key_value("federal match est.", display.money(total(frame, "federal_match"))),
+    )
+
+
+def running_chart(months: pl.DataFrame) -> list[Text]:
+    """The running variance month by month as bars either side of zero."""
+    if months.is_empty():
+        return [Text("No months with figures yet.", style="dim")]
+    running = [float(v) for v in months["running_variance"]]
+    top, bottom = signed_bars(running)
+    labels = "".join(m.strftime("%b")[0] for m in months["month"])
+    last = months["running_variance"][-1]
+    return [
+        Text.assemble(("Running variance ", "dim"), (top, "green"),
+                      ("  now ", "dim"), (display.signed_money(last), negative_style(last))),
+        Text.assemble(("                 ", "dim"), (bottom, NEGATIVE_STYLE)),
+        Text.assemble(("                 ", "dim"), (labels, "dim")),
+    ]  # fmt: skip
+
+
+def load_reconciliation(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    frame = run_report(engine, "reconciliation", ctx.filters())
+    months = engine.run(
+        "reconciliation_months", as_of=ctx.as_of, county=ctx.county, fiscal_year=ctx.fiscal_year
+    )
+    notes = (fiscal_year_totals(frame), *running_chart(months))
+    return LevelResult(present(frame, RECONCILIATION_COLUMNS, mask_members=mask), notes)
+
+
+def drill_to_months(figures: Figures, row: int, _column: int, _ctx: Context) -> Level:
+    record = figures.row(row)
+    return months_level(record["county_code"], record["fiscal_year"])
+
+
+def reconciliation_root(ctx: Context) -> Level:
+    return Level(
+        f"Reconciliation {display.fiscal_year_label(ctx.fiscal_year)}",
+        load_reconciliation,
+        drill_to_months,
+        enter_hint="month-by-month breakdown",
+    )
+
+
+# -- month by month ----------------------------------------------------------------------
+MONTH_COLUMNS = (
+    Column("month", "Month", "month"),
+    Column("users", "Users", "count"),
+    Column("pupm_billed", "PUPM billed", "money"),
+    Column("actual_claims_cost", "Claims cost", "money"),
+    Column("variance", "Variance", "signed_money"),
+    Column("running_variance", "Running", "signed_money"),
+    Column("running_variance_pct", "Run %", "signed_percent"),
+    Column("bar", "", "bars"),
+    Column("federal_match", "Federal match est.", "money"),
+)
+
+
+def load_months(county: str, fiscal_year: int, engine: Engine, ctx: Context,
+                mask: bool) -> LevelResult:  # fmt: skip
+    months = engine.run(
+        "reconciliation_months", as_of=ctx.as_of, county=county, fiscal_year=fiscal_year
+    )
+    scale = max((abs(v) for v in months["running_variance"]), default=0) or 1
+    bars = [("+" if v > 0 else "-" if v < 0 else "") + "█" * round(abs(v) / scale * 10)
+            for v in months["running_variance"]]  # fmt: skip
+    months = months.with_columns(pl.Series("bar", bars, dtype=pl.String))
+    return LevelResult(
+        present(months, MONTH_COLUMNS, mask_members=mask), tuple(running_chart(months))
+    )
+
+
+def months_level(county: str, fiscal_year: int) -> Level:
+    return Level(
+        f"{display.county_label(county)} {display.fiscal_year_label(fiscal_year)} by month",
+        partial(load_months, county, fiscal_year),
+    )

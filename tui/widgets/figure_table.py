@@ -1,0 +1,103 @@
+"""A pane's table: textual-fastdatatable over the formatted cells of `Figures`."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from tui.presenting import Figures
+
+
+@cache
+def grid_class() -> type:
+    """fastdatatable's DataTable with Enter described as the drilldown.
+    Built on first use: fastdatatable loads pyarrow and polars, which the
+    first frame does not need."""
+    from textual_fastdatatable import DataTable
+
+    class Grid(DataTable):
+        BINDINGS = [
+            Binding("enter", "select_cursor", "Drill", tooltip="Open what the cell is made of"),
+        ]
+
+    return Grid
+
+
+class FigureTable(Vertical):
+    """Shows one `Figures` at a time; a new one replaces the grid (fastdatatable
+    tables are immutable), keeping the cursor where the caller asks."""
+
+    DEFAULT_CSS = """
+    FigureTable { height: 1fr; }
+    FigureTable > Grid { height: 1fr; scrollbar-size-horizontal: 1; }
+    """
+
+    class Selected(Message):
+        """Enter on a cell: drill into it."""
+
+        def __init__(self, table: FigureTable, row: int, column: int) -> None:
+            super().__init__()
+            self.table = table
+            self.row = row
+            self.column = column
+
+        @property
+        def control(self) -> FigureTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.figures: Figures | None = None
+
+    def compose(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def grid(self) -> Any:
+        return self.children[0] if self.children else None
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        grid = self.grid
+        if grid is None:
+            return (0, 0)
+        return (grid.cursor_coordinate.row, grid.cursor_coordinate.column)
+
+    async def show(self, figures: Figures, *, cursor: tuple[int, int] = (0, 0),
+                   fixed_columns: int = 1, focus: bool = True) -> None:  # fmt: skip
+        """Replace the table with `figures`, the cursor at `cursor` (clamped)."""
+        self.figures = figures
+        if not self.is_attached:  # the app is closing: figures that arrive late are dropped
+            return
+        await self.remove_children()
+        grid = grid_class()(
+            data=figures.shown,
+            column_labels=list(figures.labels),
+            fixed_columns=min(fixed_columns, len(figures.labels)),
+            cursor_type="cell",
+            zebra_stripes=True,
+            max_column_content_width=40,
+            null_rep="—",
+        )
+        await self.mount(grid)
+        row = min(cursor[0], max(figures.shown.height - 1, 0))
+        column = min(cursor[1], max(len(figures.labels) - 1, 0))
+        grid.move_cursor(row=row, column=column)
+        if focus:
+            grid.focus()
+
+    def on_data_table_cell_selected(self, event: Any) -> None:
+        event.stop()
+        if self.figures is not None and self.figures.shown.height:
+            row, column = event.coordinate
+            self.post_message(self.Selected(self, row, column))
+
+    def focus_grid(self) -> None:
+        if self.grid is not None:
+            self.grid.focus()
