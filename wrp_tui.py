@@ -145,6 +145,10 @@ def dashboard(
     data: DataOption = DEMO_DATA,
     county: CountyOption = None,
     as_of: AsOfOption = None,
+    fiscal_year: Annotated[
+        int | None, typer.Option("--fiscal-year", help="Ending year: 2025 is FY2024-25.")
+    ] = None,
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
@@ -157,6 +161,8 @@ def dashboard(
         data_dir=data,
         county=parse_county(county),
         as_of=parse_day(as_of),
+        fiscal_year=parse_fiscal_year(fiscal_year),
+        month=parse_month(month),
         memory_limit=memory_limit,
         threads=threads,
     )
