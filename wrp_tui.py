@@ -122,6 +122,28 @@ MemoryOption = Annotated[
     str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 2GB.")
 ]
 ThreadsOption = Annotated[int | None, typer.Option("--threads", help="DuckDB threads.")]
+RevealOption = Annotated[
+    bool,
+    typer.Option(
+        "--reveal-phi",
+        help="Show full member IDs (CINs). Writes a record to the audit log first.",
+    ),
+]
+AuditLogOption = Annotated[
+    Path | None,
+    typer.Option("--audit-log", help="Audit log file (default: $WRP_TUI_AUDIT_LOG or "
+                 "~/.local/state/wrp-tui/audit.log)."),
+]  # fmt: skip
+
+
+def audit_reveal(action: str, scope: str, log: Path | None) -> None:
+    """Record a disclosure before it happens; without a record, no disclosure."""
+    from queries.audit import AuditError, record_disclosure
+
+    try:
+        record_disclosure(action, scope, log)
+    except AuditError as exc:
+        raise fail("Not revealed", str(exc)) from None
 
 
 def fail(title: str, message: str, code: int = 1) -> typer.Exit:
@@ -206,6 +228,14 @@ def report(
     ] = None,
     month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="For release outside the team: suppress counts of 1-10 and every figure "
+            "that would reveal them (CalHHS guidelines).",
+        ),
+    ] = False,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
@@ -224,6 +254,8 @@ def report(
         frame = run_report(engine, name.value, filters)
     except DataError as exc:
         raise fail(exc.title, exc.message) from None
+    if public:
+        frame = public_release(name.value, frame)
     if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(records(frame), indent=2) + "\n")
     elif output_format is OutputFormat.csv:
@@ -232,8 +264,17 @@ def report(
         writer.writeheader()
         writer.writerows(rows)
     else:
-        shown = REPORTS[name.value].fields
+        shown = REPORTS[name.value].fields + (("suppressed",) if public else ())
         print_whole(rich_table(REPORTS[name.value].title, frame.select(shown)))
+
+
+def public_release(name: str, frame):
+    """The report with small cells suppressed; refused for reports with no policy."""
+    from queries.suppression import POLICIES, suppress
+
+    if name not in POLICIES:
+        raise fail("No public form", f"the {name} report has no suppression policy", code=2)
+    return suppress(frame, POLICIES[name])
 
 
 def print_whole(table: Table) -> None:
@@ -275,19 +316,28 @@ def close(
         str | None,
         typer.Option("--show", help="List the rows behind one check, e.g. missing_rate."),
     ] = None,
+    reveal_phi: RevealOption = False,
+    audit_log: AuditLogOption = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
     """Month-end close checklist; exits 1 while anything blocking is open."""
     from queries.close import checklist, month_to_close
     from queries.engine import DataError
+    from queries.privacy import mask_frame
 
     engine = open_engine(data, memory_limit, threads)
     as_of_day = parse_day(as_of) or engine.default_as_of()
     close_month = parse_month(month) or month_to_close(as_of_day)
     try:
         if show:
-            print_whole(exception_lines_table(engine, as_of_day, close_month, show))
+            lines = engine.run("exception_lines", as_of=as_of_day, month=close_month, check=show)
+            if reveal_phi:
+                scope = f"data={engine.data_dir} check={show} as_of={as_of_day}"
+                audit_reveal("close --show --reveal-phi", scope, audit_log)
+            else:
+                lines = mask_frame(lines)
+            print_whole(rich_table(f"{show}: {lines.height} row(s) as of {as_of_day}", lines))
             return
         result = checklist(engine, close_month, as_of_day)
     except DataError as exc:
@@ -340,18 +390,6 @@ def print_checklist(result, data: Path) -> None:
         print_whole(rich_table(title, result.readiness.select(columns)))
 
 
-def exception_lines_table(engine, as_of: date, month: date, check: str) -> Table:
-    from queries.privacy import mask_member_id
-
-    lines = engine.run("exception_lines", as_of=as_of, month=month, check=check)
-    if lines.is_empty():
-        raise fail("Nothing to show", f"no rows for check {check!r} as of {as_of}", code=0)
-    lines = lines.with_columns(
-        lines["member_id"].map_elements(mask_member_id, return_dtype=lines["member_id"].dtype)
-    )
-    return rich_table(f"{check}: {lines.height} row(s) as of {as_of}", lines)
-
-
 @cli.command()
 def sql(
     query: Annotated[str, typer.Argument(help="One SELECT over the extracts and derived views.")],
@@ -362,6 +400,8 @@ def sql(
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
     limit: Annotated[int, typer.Option(help="Rows shown by --format table.")] = 100,
+    reveal_phi: RevealOption = False,
+    audit_log: AuditLogOption = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
@@ -384,9 +424,13 @@ def sql(
         raise fail("Parquet needs a file", "add --output FILE.parquet", code=2)
     try:
         params = {"as_of": parse_day(as_of) or engine.default_as_of()}
-        frame = mask_frame(run_adhoc(engine, query, params))
+        frame = run_adhoc(engine, query, params)
     except DataError as exc:
         raise fail(exc.title, exc.message) from None
+    if reveal_phi:
+        audit_reveal("sql --reveal-phi", f"data={engine.data_dir} query={query}", audit_log)
+    else:
+        frame = mask_frame(frame)
     if output_format is SqlFormat.parquet:
         frame.write_parquet(output)
         stderr.print(f"Wrote {frame.height:,} rows to {output}")

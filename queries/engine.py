@@ -19,6 +19,7 @@ import polars as pl
 from queries.cache import FactCache, default_cache_root, extract_version
 from queries.contract import TABLES
 from queries.extracts import Problem, TableSource, find_sources, inspect_schema, quote_literal
+from queries.privacy import mask_text
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
 
 QUERY_DIR = Path(__file__).parent
@@ -34,9 +35,11 @@ _STAND_IN_TYPES = {
 
 
 class DataError(Exception):
-    """A problem with the extracts or a query, worded for the user."""
+    """A problem with the extracts or a query, worded for the user. Any CIN in
+    the message (a DuckDB error may quote a value) is masked."""
 
     def __init__(self, title: str, message: str) -> None:
+        message = mask_text(message)
         super().__init__(f"{title}: {message}")
         self.title = title
         self.message = message
@@ -118,21 +121,24 @@ class Engine:
             config["memory_limit"] = settings.memory_limit
         if settings.threads:
             config["threads"] = settings.threads
-        self.connection = duckdb.connect(":memory:", config=config)
         self._lock = threading.Lock()
         self._active: set[duckdb.DuckDBPyConnection] = set()
         self.sources: dict[str, TableSource] = find_sources(self.data_dir)
         self.problems: list[Problem] = []
         self.usable_tables: set[str] = set()
-        self._define_tables()
-        self._define_reference()
-        for sql in _rules_sql():
-            self.connection.execute(sql)
         self.cache: FactCache | None = None
         self.cache_note = "cache off"
-        if settings.use_cache:
-            self._use_fact_cache(settings.cache_dir or default_cache_root())
-        self._lock_down()
+        try:
+            self.connection = duckdb.connect(":memory:", config=config)
+            self._define_tables()
+            self._define_reference()
+            for sql in _rules_sql():
+                self.connection.execute(sql)
+            if settings.use_cache:
+                self._use_fact_cache(settings.cache_dir or default_cache_root())
+            self._lock_down()
+        except duckdb.Error as exc:
+            raise self._translate(exc) from None
 
     # -- set-up -----------------------------------------------------------
     def _define_tables(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 BULLET = "•"
@@ -20,6 +22,14 @@ def mask_member_id(member_id: str | None) -> str:
 
 # A CIN anywhere in a text value: 8 digits then a letter.
 CIN_PATTERN = r"\b(\d)\d{5}(\d{2}[A-Z])\b"
+
+
+_CIN = re.compile(CIN_PATTERN)
+
+
+def mask_text(text: str) -> str:
+    """Every CIN in a message masked (errors, audit scopes, log lines)."""
+    return _CIN.sub(lambda m: m.group(1) + BULLET * 5 + m.group(2), text)
 
 
 def mask_frame(frame: pl.DataFrame) -> pl.DataFrame:

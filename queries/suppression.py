@@ -9,7 +9,8 @@ Following the CalHHS Data De-Identification Guidelines:
 - complementary: in every line of the table whose total could be formed or is
   published elsewhere (the counties of one month, the months of one county's
   fiscal year), a lone suppressed cell takes the smallest other non-zero cell
-  with it, so no suppressed cell can be recovered by subtraction.
+  (or, failing that, a zero) with it, so no suppressed cell can be recovered
+  by subtraction.
 Suppressed values become null and the row's `suppressed` column names them.
 """
 
@@ -131,9 +132,10 @@ def _complement(rows, hidden, column: str, key: tuple[str, ...]) -> bool:
     for members in lines.values():
         if sum(column in hidden[i] for i in members) != 1:
             continue
-        shown = [i for i in members if column not in hidden[i] and rows[i][column]]
+        shown = [i for i in members if column not in hidden[i] and rows[i][column] is not None]
         if shown:
-            smallest = min(shown, key=lambda i: rows[i][column])
+            # The smallest non-zero cell; a zero only when nothing else is left.
+            smallest = min(shown, key=lambda i: (rows[i][column] == 0, rows[i][column]))
             hidden[smallest].add(column)
             changed = True
     return changed
