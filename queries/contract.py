@@ -99,3 +99,33 @@ TABLES: dict[str, dict[str, str]] = {
         "first_service_date": "date",
     },
 }
+
+# Keys of the contract (rows sharing one are reported by `wrp-tui check`).
+KEYS: dict[str, tuple[str, ...]] = {
+    "eligibility": ("member_id", "month"),
+    "claims": ("claim_id", "line_no"),
+    "providers": ("provider_id",),
+    "provider_services": ("provider_id", "level_of_care"),
+    "zips": ("zip",),
+    "pupm_rates": ("county_code", "fiscal_year"),
+    "invoices": ("invoice_id",),
+    "payments": ("payment_id",),
+    "referrals": ("referral_id",),
+}
+
+# Columns whose values come from a fixed list (None: the reference data's).
+COUNTY_COLUMNS = ("county_code",)
+LEVEL_COLUMNS = ("level_of_care",)
+CODES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("claims", "status"): ("PAID", "DENIED", "REVERSED"),
+    ("eligibility", "fmap_group"): ("EXPANSION", "STANDARD"),
+    ("invoices", "invoice_type"): ("ORIGINAL", "SUPPLEMENTAL"),
+    ("referrals", "source"): ("ACCESS_LINE", "PROVIDER", "SELF", "COURT", "OTHER"),
+}
+
+# Shapes of identifiers (regular expressions).
+PATTERNS: dict[str, str] = {
+    "member_id": r"^\d{8}[A-Z]$",
+    "provider_id": r"^\d{10}$",
+    "zip": r"^\d{5}$",
+}

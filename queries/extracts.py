@@ -8,7 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from queries.contract import KINDS, TABLES
+from queries.contract import CODES, KEYS, KINDS, PATTERNS, TABLES
+from queries.privacy import mask_text
+from queries.reference import COUNTIES, LEVELS_OF_CARE
 
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
 _INTEGERS = {
@@ -108,3 +110,91 @@ def scan_problems(connection: duckdb.DuckDBPyConnection, source: TableSource) ->
     if rows == 0:
         return [Problem(source.table, None, "empty: no rows", blocking=False)]
     return []
+
+
+def _examples(values: list[object]) -> str:
+    shown = ", ".join(mask_text(str(v)) for v in values[:3])
+    return f" (e.g. {shown})" if shown else ""
+
+
+def content_checks(table: str) -> list[tuple[str | None, str, str, str]]:
+    """(column, what, SQL condition per row, SQL value to show) for one table."""
+    columns = TABLES[table]
+    checks = []
+    key = KEYS[table]
+    checks.append(
+        (
+            None,
+            "rows with a null key " + "/".join(key),
+            " OR ".join(f'"{c}" IS NULL' for c in key),
+            "'row'",
+        )
+    )
+    for column, kind in columns.items():
+        if kind == "date":
+            checks.append(
+                (
+                    column,
+                    "dates after 2100 or before 2000",
+                    f"\"{column}\" > DATE '2100-01-01' OR \"{column}\" < DATE '2000-01-01'",
+                    f'"{column}"',
+                )
+            )
+        codes = None
+        if column == "county_code":
+            codes = tuple(c.code for c in COUNTIES)
+        elif column == "level_of_care":
+            codes = tuple(LEVELS_OF_CARE)
+        elif (table, column) in CODES:
+            codes = CODES[(table, column)]
+        if codes:
+            listed = ", ".join(quote_literal(c) for c in codes)
+            checks.append(
+                (
+                    column,
+                    "values outside the contract's codes",
+                    f'"{column}" NOT IN ({listed})',
+                    f'"{column}"',
+                )
+            )
+        if column in PATTERNS:
+            checks.append(
+                (
+                    column,
+                    "values not shaped like the contract says",
+                    f'NOT regexp_full_match("{column}", {quote_literal(PATTERNS[column])})',
+                    f'"{column}"',
+                )
+            )
+    return checks
+
+
+def content_problems(connection: duckdb.DuckDBPyConnection, source: TableSource) -> list[Problem]:
+    """Warnings about a readable table's rows: null or duplicate keys, dates far
+    off, unknown codes, malformed identifiers. The table is still used."""
+    table, scan = source.table, source.scan_sql()
+    problems = []
+    for column, what, condition, shown in content_checks(table):
+        count, examples = connection.execute(
+            f"SELECT count(*), list(DISTINCT {shown}) FILTER (WHERE {shown} IS NOT NULL)[1:3] "
+            f"FROM {scan} WHERE {condition}"
+        ).fetchone()
+        if count:
+            problems.append(
+                Problem(table, column, f"{count:,} {what}{_examples(examples)}", blocking=False)
+            )
+    key = ", ".join(f'"{c}"' for c in KEYS[table])
+    count, examples = connection.execute(
+        f"SELECT count(*), list(concat_ws('/', {key}))[1:3] FROM "
+        f"(SELECT {key} FROM {scan} GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()
+    if count:
+        problems.append(
+            Problem(
+                table,
+                None,
+                f"{count:,} duplicate keys {'/'.join(KEYS[table])}{_examples(examples)}",
+                blocking=False,
+            )
+        )
+    return problems

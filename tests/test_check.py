@@ -130,3 +130,33 @@ def test_report_that_does_not_need_a_broken_table_still_works(extracts):
                      "--month", "2024-07", "--as-of", "2024-09-15", "--format", "csv")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1].startswith("48,1.0,30,1,1,100.0,0,1,1,0,100.0")
+
+
+def test_check_warns_about_rows_with_examples_masked(tmp_path):
+    from datetime import date
+
+    from tests.rules_fixture import ELIGIBILITY, REFERRALS, elig
+
+    folder = build_rules_extracts(
+        tmp_path / "x",
+        eligibility=ELIGIBILITY
+        + [
+            elig("10000001A", date(2024, 6, 1), "25", "96101"),  # duplicate key
+            elig(None, date(2024, 6, 1), "25", "96101"),  # null key
+            elig("1234", date(2024, 6, 1), "99", "96101", fmap="OTHER"),  # bad shapes and codes
+        ],
+        referrals=REFERRALS
+        + [dict(referral_id="R99", member_id="10000001A", county_code="25",
+                request_date=date(2999, 1, 1), level_of_care="1.0", source="SELF")],
+    )  # fmt: skip
+    result = run_cli("check", folder)
+    assert result.exit_code == 0  # warnings: the extracts are still used
+    out = result.stdout
+    assert "eligibility: 1 rows with a null key member_id/month" in out
+    assert "eligibility: 1 duplicate keys member_id/month (e.g. 1•••••01A/2024-06-01)" in out
+    assert "eligibility.county_code: 1 values outside the contract's codes (e.g. 99)" in out
+    assert "eligibility.fmap_group: 1 values outside the contract's codes (e.g. OTHER)" in out
+    assert "eligibility.member_id: 1 values not shaped like the contract says (e.g. 1234)" in out
+    assert "referrals.request_date: 1 dates after 2100 or before 2000 (e.g. 2999-01-01)" in out
+    assert "warning(s) above" in out
+    assert "10000001A" not in out
