@@ -1,5 +1,6 @@
-"""The claim-facts cache: one parquet build per extract version, outside the
-extracts folder, shared safely by every dashboard opened on the same extracts.
+"""The claim-facts cache: the claim lines and their rollups, built once per
+extract version as parquet files outside the extracts folder, and shared
+safely by every dashboard opened on the same extracts.
 
 The version is a hash of the rules' SQL and of every extract file's path, size
 and modification time, so any change to an extract (or to the rules) makes a
@@ -48,33 +49,55 @@ def extract_version(data_dir: Path, sources: Iterable[TableSource], rules: str) 
     return digest.hexdigest()[:20]
 
 
+# Cached views in build order (each may read the ones before it), with the
+# order their rows are written in: by month first, so that the drilldowns'
+# month filters skip most row groups.
+CACHED_VIEWS = (
+    ("claim_facts", "service_month, county_code, member_id"),
+    ("user_spans", "month, county_code"),
+    ("cost_by_paid_date", "month, county_code"),
+)
+
+
 class FactCache:
-    """Where one extract version's claim facts live, and how they are built."""
+    """Where one extract version's cached views live, and how they are built."""
 
     def __init__(self, root: Path, data_dir: Path, version: str) -> None:
         folder_key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
         self.family = root / folder_key
         self.folder = self.family / version
-        self.path = self.folder / "claim_facts.parquet"
         self.spill = self.folder / "spill"
 
-    def ensure(self, connection: duckdb.DuckDBPyConnection) -> Path:
-        """The cached file, built first if no process has built it yet.
-        Raises OSError or duckdb.Error when the cache cannot be written."""
-        if self.path.exists():
-            return self.path
-        self.spill.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / "build.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # a second dashboard waits, then reuses
-            if not self.path.exists():
-                partial = self.folder / f"claim_facts.{os.getpid()}.partial"
-                connection.execute(
-                    "COPY (SELECT * FROM claim_facts_build()) "
-                    f"TO {quote_literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
-                )
-                os.replace(partial, self.path)  # atomic: readers never see a half file
-        self._prune_old_versions()
-        return self.path
+    def path(self, view: str) -> Path:
+        return self.folder / f"{view}.parquet"
+
+    def attach(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Point each cached view at its parquet file, building what is missing
+        first (once: a second dashboard waits for the first's build, then reuses
+        it). Raises OSError or duckdb.Error when the cache cannot be written."""
+        if not all(self.path(view).exists() for view, _ in CACHED_VIEWS):
+            self.spill.mkdir(parents=True, exist_ok=True)
+            with open(self.folder / "build.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                for view, order in CACHED_VIEWS:
+                    if not self.path(view).exists():
+                        self._build(connection, view, order)
+                    self._point(connection, view)
+            self._prune_old_versions()
+        for view, _ in CACHED_VIEWS:
+            self._point(connection, view)
+
+    def _build(self, connection: duckdb.DuckDBPyConnection, view: str, order: str) -> None:
+        partial = self.folder / f"{view}.{os.getpid()}.partial"
+        connection.execute(
+            f"COPY (SELECT * FROM {view}_build() ORDER BY {order}) "
+            f"TO {quote_literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        os.replace(partial, self.path(view))  # atomic: readers never see a half file
+
+    def _point(self, connection: duckdb.DuckDBPyConnection, view: str) -> None:
+        cached = f"read_parquet({quote_literal(str(self.path(view)))})"
+        connection.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {cached}")
 
     def _prune_old_versions(self) -> None:
         cutoff = time.time() - PRUNE_AFTER_SECONDS

@@ -197,12 +197,12 @@ class Engine:
         version = extract_version(self.data_dir, self.sources.values(), "".join(_rules_sql()))
         cache = FactCache(root.resolve(), self.data_dir, version)
         try:
-            path = cache.ensure(self.connection)
+            cache.attach(self.connection)
         except (OSError, duckdb.Error) as exc:
             self.cache_note = f"cache unavailable ({str(exc).splitlines()[0]})"
+            for sql in _rules_sql():  # back to the on-the-fly views
+                self.connection.execute(sql)
             return
-        cached = f"read_parquet({quote_literal(str(path))})"
-        self.connection.execute(f"CREATE OR REPLACE VIEW claim_facts AS SELECT * FROM {cached}")
         self.connection.execute(f"SET temp_directory = {quote_literal(str(cache.spill))}")
         self.cache = cache
         self.cache_note = f"cache {cache.folder}"

@@ -6,9 +6,12 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+import pytest
+
 from queries.engine import Engine, Settings
 from queries.reports import Filters, records, run_report
 from tests.rules_fixture import CLAIMS, ELIGIBILITY, JUN, P_MOD, build_rules_extracts, elig, line
+from wrp_tui import DEMO_DATA
 
 
 def modoc_june_users(engine):
@@ -19,11 +22,11 @@ def modoc_june_users(engine):
 def test_cache_is_built_once_and_reused(tmp_path):
     data = build_rules_extracts(tmp_path / "data")
     first = Engine(Settings(data, cache_dir=tmp_path / "cache"))
-    assert first.cache is not None and first.cache.path.exists()
-    built = first.cache.path.stat().st_mtime_ns
+    assert first.cache is not None and first.cache.path("claim_facts").exists()
+    built = first.cache.path("claim_facts").stat().st_mtime_ns
     second = Engine(Settings(data, cache_dir=tmp_path / "cache"))
-    assert second.cache.path == first.cache.path
-    assert second.cache.path.stat().st_mtime_ns == built
+    assert second.cache.path("claim_facts") == first.cache.path("claim_facts")
+    assert second.cache.path("claim_facts").stat().st_mtime_ns == built
     assert modoc_june_users(second) == 1
 
 
@@ -40,7 +43,7 @@ def test_changed_extract_gives_new_figures(tmp_path):
         + [line("C99", newcomer, P_MOD, date(2024, 6, 5), date(2024, 6, 20), "10.00")],
     )
     after = Engine(Settings(data, cache_dir=tmp_path / "cache"))
-    assert after.cache.path != before.cache.path
+    assert after.cache.path("claim_facts") != before.cache.path("claim_facts")
     assert modoc_june_users(after) == 2
 
 
@@ -66,7 +69,7 @@ def test_two_dashboards_share_one_build(tmp_path):
         engines = list(
             pool.map(lambda _: Engine(Settings(data, cache_dir=tmp_path / "cache")), range(2))
         )
-    assert engines[0].cache.path == engines[1].cache.path
+    assert engines[0].cache.path("claim_facts") == engines[1].cache.path("claim_facts")
     assert [modoc_june_users(e) for e in engines] == [1, 1]
     leftovers = [p.name for p in engines[0].cache.folder.iterdir() if "partial" in p.name]
     assert leftovers == []
@@ -78,3 +81,32 @@ def test_extracts_folder_is_never_written(tmp_path):
     engine = Engine(Settings(data, cache_dir=tmp_path / "cache"))
     run_report(engine, "exceptions", Filters())
     assert {p: p.stat().st_mtime_ns for p in data.rglob("*")} == before
+
+
+LINE_LEVEL_USERS = """
+    SELECT county_code, service_month AS month, count(DISTINCT member_id) AS users,
+           count(DISTINCT member_id) FILTER (WHERE plan_member) AS plan_member_users
+    FROM services($as_of) WHERE county_code IS NOT NULL GROUP BY ALL ORDER BY ALL
+"""
+LINE_LEVEL_COST = """
+    SELECT county_code, service_month AS month, sum(paid_amount) AS claims_cost
+    FROM cost_lines($as_of) GROUP BY ALL ORDER BY ALL
+"""
+
+
+@pytest.mark.parametrize("as_of", ["2024-01-31", "2025-06-30", "2025-12-15", "2026-11-13"])
+def test_rollups_equal_the_line_level_rules(as_of):
+    """user_spans and cost_by_paid_date, filtered by as-of, give exactly what
+    counting the lines known on that date gives (demo data, many ties)."""
+    engine = Engine(Settings(DEMO_DATA))
+    day = date.fromisoformat(as_of)
+    by_spans = engine.run_sql(
+        "SELECT county_code, month, users, plan_member_users"
+        " FROM county_month_users($as_of) ORDER BY ALL", {"as_of": day}
+    )  # fmt: skip
+    assert by_spans.equals(engine.run_sql(LINE_LEVEL_USERS, {"as_of": day}))
+    by_paid_date = engine.run_sql(
+        "SELECT county_code, month, claims_cost FROM county_month_cost($as_of) ORDER BY ALL",
+        {"as_of": day},
+    )
+    assert by_paid_date.equals(engine.run_sql(LINE_LEVEL_COST, {"as_of": day}))

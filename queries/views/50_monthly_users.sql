@@ -1,25 +1,26 @@
 -- Monthly users per county of responsibility: distinct members with an
--- attributed service in the month.
+-- attributed service in the month, as known on as_of. A member's islands in
+-- user_spans are disjoint, so at most one counts.
 CREATE OR REPLACE MACRO county_month_users(as_of) AS TABLE
     SELECT
         county_code,
-        service_month AS month,
+        month,
         fiscal_year,
-        count(DISTINCT member_id) AS users,
-        count(DISTINCT member_id) FILTER (WHERE plan_member) AS plan_member_users
-    FROM services(as_of)
-    WHERE county_code IS NOT NULL
+        count(*) AS users,
+        count(*) FILTER (WHERE plan_member) AS plan_member_users
+    FROM user_spans
+    WHERE known_from <= as_of AND (known_until IS NULL OR known_until > as_of)
     GROUP BY ALL;
 
 CREATE OR REPLACE MACRO county_month_cost(as_of) AS TABLE
     SELECT
         county_code,
-        service_month AS month,
+        month,
         fiscal_year,
-        sum(paid_amount) AS claims_cost,
-        sum(paid_amount * CASE WHEN fmap_group = 'EXPANSION' THEN 0.90 ELSE 0.50 END)
-            AS federal_match
-    FROM cost_lines(as_of)
+        sum(claims_cost) AS claims_cost,
+        sum(federal_match) AS federal_match
+    FROM cost_by_paid_date
+    WHERE paid_date <= as_of
     GROUP BY ALL;
 
 CREATE OR REPLACE MACRO rates() AS TABLE
