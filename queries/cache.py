@@ -56,6 +56,7 @@ CACHED_VIEWS = (
     ("claim_facts", "service_month, county_code, member_id"),
     ("user_spans", "month, county_code"),
     ("cost_by_paid_date", "month, county_code"),
+    ("repeated_claim_keys", "claim_id, line_no"),
 )
 
 

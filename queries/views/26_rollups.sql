@@ -67,3 +67,14 @@ CREATE OR REPLACE MACRO cost_by_paid_date_build() AS TABLE
     GROUP BY ALL;
 
 CREATE OR REPLACE VIEW cost_by_paid_date AS SELECT * FROM cost_by_paid_date_build();
+
+-- Raw claim rows whose key (claim_id, line_no) is on more than one row, for
+-- the duplicate_claim_line check (rows here are not deduplicated).
+CREATE OR REPLACE MACRO repeated_claim_keys_build() AS TABLE
+    SELECT claim_id, line_no, member_id, paid_date, paid_amount
+    FROM claims
+    WHERE (claim_id, line_no) IN (
+        SELECT (claim_id, line_no) FROM claims GROUP BY claim_id, line_no HAVING count(*) > 1
+    );
+
+CREATE OR REPLACE VIEW repeated_claim_keys AS SELECT * FROM repeated_claim_keys_build();

@@ -3,10 +3,8 @@
 -- m is the adequacy month of zip_not_located. PHI: callers mask member_id.
 CREATE OR REPLACE MACRO exception_findings(as_of, m) AS TABLE
 WITH
-lines AS (SELECT * FROM attributed_lines(as_of)),
-paid_targets AS (
-    SELECT claim_id, line_no, paid_amount FROM lines WHERE status = 'PAID'
-),
+-- NOT MATERIALIZED: each check reads only its columns and rows of the lines.
+lines AS NOT MATERIALIZED (SELECT * FROM attributed_lines(as_of)),
 findings AS (
     SELECT 'unattributed_services' AS "check", NULL AS county_code, service_month AS month,
            claim_id || '/' || line_no AS reference, member_id, paid_amount AS amount,
@@ -15,31 +13,23 @@ findings AS (
     UNION ALL
     SELECT 'duplicate_claim_line', NULL, NULL, claim_id || '/' || line_no,
            any_value(member_id), sum(paid_amount), count(*) || ' rows share this key'
-    FROM claims WHERE paid_date <= as_of
+    FROM repeated_claim_keys WHERE paid_date <= as_of
     GROUP BY claim_id, line_no HAVING count(*) > 1
     UNION ALL
-    SELECT 'reversal_without_original', r.county_code, r.service_month,
-           r.claim_id || '/' || r.line_no, r.member_id, r.paid_amount,
-           'reverses ' || coalesce(r.original_claim_id, '(none)') || '/' || r.line_no
+    SELECT 'reversal_without_original', county_code, service_month,
+           claim_id || '/' || line_no, member_id, paid_amount,
+           'reverses ' || coalesce(original_claim_id, '(none)') || '/' || line_no
                || ', which is not a PAID line'
-    FROM lines r
-    WHERE r.status = 'REVERSED'
-      AND NOT EXISTS (SELECT 1 FROM paid_targets t
-                      WHERE t.claim_id = r.original_claim_id AND t.line_no = r.line_no)
+    FROM lines
+    WHERE status = 'REVERSED' AND (target_paid_on IS NULL OR target_paid_on > as_of)
     UNION ALL
-    SELECT 'reversal_amount_mismatch', r.county_code, r.service_month,
-           r.claim_id || '/' || r.line_no, r.member_id, r.paid_amount,
-           'reverses ' || r.original_claim_id || '/' || r.line_no || ' paid '
-               || (SELECT string_agg(DISTINCT CAST(t.paid_amount AS VARCHAR), ', ')
-                   FROM paid_targets t
-                   WHERE t.claim_id = r.original_claim_id AND t.line_no = r.line_no)
-    FROM lines r
-    WHERE r.status = 'REVERSED'
-      AND EXISTS (SELECT 1 FROM paid_targets t
-                  WHERE t.claim_id = r.original_claim_id AND t.line_no = r.line_no)
-      AND NOT EXISTS (SELECT 1 FROM paid_targets t
-                      WHERE t.claim_id = r.original_claim_id AND t.line_no = r.line_no
-                        AND t.paid_amount = -r.paid_amount)
+    SELECT 'reversal_amount_mismatch', county_code, service_month,
+           claim_id || '/' || line_no, member_id, paid_amount,
+           'reverses ' || original_claim_id || '/' || line_no || ', which was not paid '
+               || CAST(-paid_amount AS VARCHAR)
+    FROM lines
+    WHERE status = 'REVERSED' AND target_paid_on <= as_of
+      AND (negated_target_paid_on IS NULL OR negated_target_paid_on > as_of)
     UNION ALL
     SELECT 'paid_line_negative_amount', county_code, service_month,
            claim_id || '/' || line_no, member_id, paid_amount, 'PAID with a negative amount'
