@@ -3,20 +3,25 @@ hand-made region with a frozen clock and frozen file times."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from tests.test_tui_data import build_region
-from tests.test_tui_pilot import make_app, settle
+from tests.test_tui_pilot import FROZEN, make_app, settle
 
-PANES = {"overview": "1", "users": "2", "invoices": "3", "adequacy": "4", "reconciliation": "5"}
+PANES = {"overview": "1", "users": "2", "invoices": "3", "adequacy": "4", "reconciliation": "5",
+         "close": "6"}  # fmt: skip
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 
 @pytest.fixture(scope="module")
 def region(tmp_path_factory) -> Path:
-    return build_region(tmp_path_factory.mktemp("snapshots") / "region")
+    folder = build_region(tmp_path_factory.mktemp("snapshots") / "region")
+    for extract in folder.rglob("*.parquet"):  # the close's freshness check reads file times
+        os.utime(extract, (FROZEN.timestamp(), FROZEN.timestamp()))
+    return folder
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -24,6 +24,8 @@ from tui.context import Context, add_months, first_of_month
 from tui.freshness import signature
 from tui.panes import PANES
 from tui.panes.base import Pane
+from tui.panes.close import CloseCommands
+from tui.panes.console import ConsolePane
 from tui.screens.keys import KeysScreen
 from tui.screens.pickers import ChoiceScreen, PromptScreen
 from tui.widgets.context_bar import ContextBar
@@ -59,7 +61,7 @@ class Extracts:
 class WrpApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "WRP dashboard"
-    COMMANDS = App.COMMANDS | {DashboardCommands}
+    COMMANDS = App.COMMANDS | {DashboardCommands, CloseCommands}
     AUTO_FOCUS = None  # the pane's table takes focus once its figures arrive
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "pane('overview')", "Overview", tooltip="The month at a glance"),
@@ -67,6 +69,8 @@ class WrpApp(App[None]):
         Binding("3", "pane('invoices')", "Invoices", tooltip="Expected vs billed, outstanding"),
         Binding("4", "pane('adequacy')", "Adequacy", tooltip="Distance and timely access"),
         Binding("5", "pane('reconciliation')", "Recon", tooltip="PUPM billed vs claims cost"),
+        Binding("6", "pane('close')", "Close", tooltip="Month-end close: checklist, supplementals"),
+        Binding("7", "pane('query')", "Query", tooltip="SQL console over the extracts"),
         Binding("c", "choose_county", "County", show=False, tooltip="Filter every pane"),
         Binding("m", "choose_month", "Month", show=False, tooltip="Type a month YYYY-MM"),
         Binding("left_square_bracket", "shift_month(-1)", "Prev month", show=False),
@@ -77,7 +81,7 @@ class WrpApp(App[None]):
         Binding("r", "reload", "Reload", show=False, tooltip="Read the extracts again"),
         Binding("u", "toggle_mask", "Reveal IDs", show=False, tooltip="Mask/reveal member IDs"),
         Binding("question_mark", "keys", "Keys", tooltip="Every key"),
-        Binding("q", "quit", "Quit", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False),  # q opens a pane's SQL (pane 7)
     ]
 
     context: reactive[Context | None] = reactive(None)
@@ -307,6 +311,13 @@ class WrpApp(App[None]):
         else:
             self.notify("Member IDs revealed on this screen (42 CFR Part 2: minimum necessary). "
                         "u masks them again.", severity="warning")  # fmt: skip
+
+    def open_in_console(self, sql: str) -> None:
+        """Drill to SQL: a pane's query, parameters filled in, in pane 7."""
+        console = self.query_one("#query", ConsolePane)
+        console.set_sql(sql)
+        self.action_pane("query")
+        console.focus_editor()
 
     def action_keys(self) -> None:
         self.push_screen(KeysScreen(key_groups(self)))

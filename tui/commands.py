@@ -28,6 +28,7 @@ def describe(binding: Binding) -> str:
 def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every key, grouped as the `?` screen shows them."""
     from tui.panes.base import Pane
+    from tui.panes.console import ConsolePane
 
     def keys(bindings) -> list[tuple[str, str]]:
         return [(app.get_key_display(b), describe(b)) for b in bindings
@@ -40,6 +41,7 @@ def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Panes", keys(panes)),
         ("Context (every pane follows)", keys(rest)),
         ("Table", TABLE_KEYS + keys(Pane.BINDINGS)),
+        ("Query console (7)", keys(ConsolePane.BINDINGS)),
         ("Anywhere", [("ctrl+p", "Command palette: every action by name")]),
     ]
 
@@ -56,8 +58,10 @@ class DashboardCommands(Provider):
                 yield (binding.description, describe(binding) + f"  [{binding.key}]",
                        partial(app.run_action, binding.action))  # fmt: skip
         pane = app.active_pane
-        for binding in Pane.BINDINGS:
-            if isinstance(binding, Binding) and pane is not None:
+        own = vars(type(pane)).get("BINDINGS", []) if type(pane) is not Pane else []
+        for binding in [*Pane.BINDINGS, *own]:
+            shown = pane is not None and pane.check_action(binding.action.split("(")[0], ())
+            if isinstance(binding, Binding) and shown is not False:
                 yield (binding.description, describe(binding) + f"  [{binding.key}]",
                        partial(app.run_action, binding.action, pane))  # fmt: skip
         yield ("County: all", "Show every county", partial(app.set_county, None))

@@ -63,6 +63,9 @@ class Column:
     name: str
     label: str
     kind: str = "text"
+    # The style of a cell, from its whole row (e.g. a failing check in red);
+    # None leaves the cell as it is.
+    style: Callable[[dict[str, Any]], str | None] | None = None
 
     @property
     def numeric(self) -> bool:
@@ -144,6 +147,10 @@ def present(
             texts = [f"[{NEGATIVE_STYLE}]{t}[/]" if t.startswith("-") else t for t in texts]
         else:
             texts = [escape(t) for t in texts]
+        if c.style is not None:
+            records = frame.head(MAX_ROWS).iter_rows(named=True)
+            texts = [f"[{s}]{t}[/]" if (s := c.style(r)) else t
+                     for t, r in zip(texts, records, strict=True)]  # fmt: skip
         shown[f"c{len(shown)}"] = texts
         labels.append(escape(label))
     shown_frame = pl.DataFrame(shown, schema={k: pl.String for k in shown})

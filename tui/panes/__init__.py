@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from tui.panes.adequacy import AdequacyPane
 from tui.panes.base import Pane
+from tui.panes.close import ClosePane
+from tui.panes.console import ConsolePane
 from tui.panes.invoices import InvoicesPane
 from tui.panes.overview import OverviewPane
 from tui.panes.reconciliation import ReconciliationPane
 from tui.panes.users import UsersPane
 
 PANES: tuple[type[Pane], ...] = (
-    OverviewPane, UsersPane, InvoicesPane, AdequacyPane, ReconciliationPane,
+    OverviewPane, UsersPane, InvoicesPane, AdequacyPane, ReconciliationPane, ClosePane, ConsolePane,
 )  # fmt: skip

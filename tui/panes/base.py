@@ -63,6 +63,8 @@ class Pane(Vertical):
         Binding("s", "sort", "Sort", show=False, tooltip="Sort by the cursor's column"),
         Binding("e", "export", "Export", show=False, tooltip="Write the table to a CSV file"),
         Binding("y", "copy", "Copy", show=False, tooltip="Copy the cell (OSC 52)"),
+        Binding("E", "export_as", "Export as", show=False, tooltip="CSV, Parquet or Excel"),
+        Binding("q", "open_sql", "SQL", show=False, tooltip="Open the query in the console (7)"),
     ]
 
     class Loaded(Message):
@@ -399,6 +401,57 @@ class Pane(Vertical):
         self.wrp.last_export = path
         self.notify(f"{rows:,} rows → {path}", title="Exported")
         self.show_status(f"exported to {path}")
+
+    def question(self) -> tuple[str, dict[str, object]] | None:
+        """The question (queries/<name>.sql) and parameters behind the table shown."""
+        step, ctx = self.step, self.wrp.context
+        if step is None or ctx is None or step.level.query is None:
+            return None
+        return step.level.query(ctx)
+
+    def action_open_sql(self) -> None:
+        from tui.views.console import question_text
+
+        asked = self.question()
+        if asked is None:
+            self.notify("This table has no single query to open.", severity="warning")
+            return
+        crumbs = " › ".join(step.level.crumb for step in self.stack)
+        self.wrp.open_in_console(question_text(*asked, where=crumbs))
+
+    def action_export_as(self) -> None:
+        from tui.exporting import default_path, export_stem, figures_table
+        from tui.screens.export import ExportScreen
+
+        figures = self.figures
+        if figures is None:
+            return
+        asked = self.question()
+        table = figures_table(figures, asked[0] if asked else None)
+        crumb = self.step.level.crumb
+        path = default_path(self.wrp.export_dir, export_stem(self.id or "", crumb), "csv")
+        extracts = self.wrp.engine.data_dir if self.wrp.engine else None
+
+        def chosen(request) -> None:
+            if request is not None:
+                self.run_export_as(table, request)
+
+        self.app.push_screen(ExportScreen(crumb, path, extracts, rows=figures.row_count), chosen)
+
+    @work(thread=True, exit_on_error=False, group="export")
+    def run_export_as(self, table, request) -> None:
+        from tui.exporting import ExportRefused, write_export
+
+        try:
+            rows = write_export(table, request)
+        except ExportRefused as exc:
+            self.app.call_from_thread(self.notify, str(exc), title="Not exported",
+                                      severity="error")  # fmt: skip
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Could not write {request.path}: {exc}",
+                                      title="Export failed", severity="error")  # fmt: skip
+        else:
+            self.app.call_from_thread(self.exported, request.path, rows)
 
     def action_copy(self) -> None:
         figures = self.figures

@@ -20,6 +20,7 @@ from tui.styles import ALERT_STYLE
 if TYPE_CHECKING:
     from queries.engine import Engine
     from tui.presenting import Figures
+    from tui.views.console import QuerySource
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Level:
     enter_hint: str = ""
     fixed_columns: int = 1
     resets_on: tuple[str, ...] = ("county", "month")  # context changes that pop to the root
+    query: QuerySource | None = None  # the question behind the table, for `q` (drill to SQL)
 
 
 def percent_of(part: Decimal | int, whole: Decimal | int) -> float | None:

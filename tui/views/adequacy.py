@@ -13,6 +13,7 @@ from queries.reports import run_report
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line
+from tui.views.console import asked, report_query
 
 if TYPE_CHECKING:
     from queries.engine import Engine
@@ -104,6 +105,7 @@ def adequacy_root(ctx: Context) -> Level:
         drill_to_gaps,
         enter_hint="ZIPs outside the standard",
         fixed_columns=2,
+        query=report_query("adequacy", partial(Context.filters, month=True)),
     )
 
 
@@ -136,4 +138,5 @@ def gaps_level(county: str, level: str, max_miles: int) -> Level:
     return Level(
         f"{display.county_label(county)} {level}: ZIPs beyond {max_miles} mi",
         partial(load_gaps, county, level),
+        query=asked("adequacy_gaps", "month", county=county, level=level),
     )

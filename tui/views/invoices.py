@@ -16,6 +16,7 @@ from queries.reports import run_report
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
+from tui.views.console import asked, report_query
 
 if TYPE_CHECKING:
     from queries.engine import Engine
@@ -95,6 +96,7 @@ def invoices_root(ctx: Context) -> Level:
         drill_to_month,
         enter_hint="the month's invoices",
         fixed_columns=2,
+        query=report_query("invoices", Context.filters),
     )
 
 
@@ -144,6 +146,7 @@ def month_invoices_level(county: str, month: date) -> Level:
         partial(load_month_invoices, county, month),
         drill_to_payments,
         enter_hint="the invoice's payments",
+        query=asked("county_month_invoices", "as_of", county=county, month=month),
     )
 
 
@@ -169,4 +172,6 @@ def load_payments(invoice: dict, engine: Engine, ctx: Context, mask: bool) -> Le
 
 
 def payments_level(invoice: dict) -> Level:
-    return Level(f"invoice {invoice['invoice_id']}", partial(load_payments, invoice))
+    return Level(f"invoice {invoice['invoice_id']}", partial(load_payments, invoice),
+                 query=asked("invoice_payment_lines", "as_of",
+                             invoice_id=invoice["invoice_id"]))  # fmt: skip

@@ -17,6 +17,7 @@ from tui.freshness import age
 from tui.presenting import ALERT_STYLE, Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, negative_style
 from tui.views.adequacy import TIMELY_TARGET, flags
+from tui.views.console import report_query
 from tui.views.invoices import total
 from tui.views.reconciliation import fiscal_year_totals
 from tui.views.users import REGION, TREND_MONTHS, county_rows, level_mix_level
@@ -150,4 +151,5 @@ def overview_root(ctx: Context, clocks: Clocks) -> Level:
         partial(load_overview, clocks),
         drill_to_mix,
         enter_hint="level-of-care mix",
+        query=report_query("users", lambda ctx: Filters(as_of=ctx.as_of, county=ctx.county)),
     )

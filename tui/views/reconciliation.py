@@ -14,6 +14,7 @@ from queries.reports import run_report
 from tui.context import Context
 from tui.presenting import NEGATIVE_STYLE, Column, Figures, present, signed_bars
 from tui.views import Level, LevelResult, key_value, line, negative_style, percent_of
+from tui.views.console import asked, report_query
 from tui.views.invoices import total
 
 if TYPE_CHECKING:
@@ -29,7 +30,15 @@ RECONCILIATION_COLUMNS = (
     Column("variance_pct", "Var %", "signed_percent"),
     Column("indicated_pupm", "Indicated PUPM", "money"),
     Column("federal_match", "Federal match est.", "money"),
+    # the year-end projection (queries/projection.py), joined per county
+    Column("year_end_cost", "YE cost", "money"),
+    Column("year_end_user_months", "YE user-months", "count"),
+    Column("year_end_pupm_billed", "YE PUPM billed", "money"),
+    Column("year_end_variance", "YE variance", "signed_money"),
+    Column("break_even_pupm", "Break-even PUPM", "money"),
 )
+# One line at 80 columns; pane 6 › Projection states the whole method.
+YEAR_END_METHOD = "YE method: so far ÷ lag completion factor, months ahead at run rate (pane 6)"
 
 
 def fiscal_year_totals(frame: pl.DataFrame) -> Text:
@@ -67,8 +76,38 @@ def load_reconciliation(engine: Engine, ctx: Context, mask: bool) -> LevelResult
     months = engine.run(
         "reconciliation_months", as_of=ctx.as_of, county=ctx.county, fiscal_year=ctx.fiscal_year
     )
-    notes = (fiscal_year_totals(frame), *running_chart(months))
+    frame, year_end = with_year_end(engine, ctx, frame)
+    notes = (fiscal_year_totals(frame), *running_chart(months), year_end_line(year_end))
     return LevelResult(present(frame, RECONCILIATION_COLUMNS, mask_members=mask), notes)
+
+
+def with_year_end(engine: Engine, ctx: Context,
+                  frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:  # fmt: skip
+    """The reconciliation with each county's projected year-end figures beside it."""
+    year_end = run_report(engine, "projection", ctx.filters())
+    projected = year_end.select(
+        "county_code",
+        pl.col("projected_cost").alias("year_end_cost"),
+        pl.col("projected_user_months").alias("year_end_user_months"),
+        pl.col("projected_pupm_billed").alias("year_end_pupm_billed"),
+        pl.col("projected_variance").alias("year_end_variance"),
+        "break_even_pupm",
+    )
+    return frame.join(projected, on="county_code", how="left", maintain_order="left"), year_end
+
+
+def year_end_line(year_end: pl.DataFrame) -> Text:
+    variance = total(year_end, "projected_variance")
+    return Text.assemble(
+        line(
+            Text("Year end", style="dim"),
+            key_value("cost", display.money(total(year_end, "projected_cost"))),
+            key_value("PUPM billed", display.money(total(year_end, "projected_pupm_billed"))),
+            key_value("variance", display.signed_money(variance), negative_style(variance)),
+        ),
+        "\n",
+        (YEAR_END_METHOD, "dim"),
+    )
 
 
 def drill_to_months(figures: Figures, row: int, _column: int, _ctx: Context) -> Level:
@@ -82,6 +121,7 @@ def reconciliation_root(ctx: Context) -> Level:
         load_reconciliation,
         drill_to_months,
         enter_hint="month-by-month breakdown",
+        query=report_query("reconciliation", Context.filters),
     )
 
 
@@ -117,4 +157,5 @@ def months_level(county: str, fiscal_year: int) -> Level:
     return Level(
         f"{display.county_label(county)} {display.fiscal_year_label(fiscal_year)} by month",
         partial(load_months, county, fiscal_year),
+        query=asked("reconciliation_months", "as_of", county=county, fiscal_year=fiscal_year),
     )

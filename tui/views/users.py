@@ -17,6 +17,7 @@ from queries.reports import Filters, run_report
 from tui.context import Context, add_months
 from tui.presenting import Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, percent_of
+from tui.views.console import asked, report_query
 
 if TYPE_CHECKING:
     from queries.engine import Engine
@@ -108,6 +109,7 @@ def users_root(ctx: Context) -> Level:
         users_matrix,
         drill_from_matrix,
         enter_hint="level-of-care mix",
+        query=report_query("users", Context.filters),
     )
 
 
@@ -150,6 +152,7 @@ def level_mix_level(county: str | None, month: date) -> Level:
         partial(load_level_mix, county, month),
         partial(drill_to_members, county, month),
         enter_hint="members using the level",
+        query=asked("users_level_mix", "as_of", county=county, month=month),
     )
 
 
@@ -186,6 +189,7 @@ def members_level(county: str, month: date, level: str | None) -> Level:
         partial(load_members, county, month, level),
         partial(drill_to_lines, month),
         enter_hint="the member's claim lines",
+        query=asked("county_month_members", "as_of", county=county, month=month, level=level),
     )
 
 

@@ -1,0 +1,125 @@
+"""Pane 6. Month-end close for the context's month: checklist, readiness,
+late changes, supplementals, claims lag and year-end projection, one section
+at a time (tab / shift+tab), each with its own drilldown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.widgets import Static
+
+from tui.context import Context
+from tui.panes.base import Pane, Step
+from tui.views import Level
+from tui.widgets.figure_table import FigureTable
+from tui.widgets.section_bar import SectionBar
+
+if TYPE_CHECKING:
+    from tui.app import WrpApp
+
+# The section names, here so that the first frame needs no polars (tui/views/close.py
+# holds the sections themselves, in this order).
+SECTION_LABELS = ("Checklist", "Readiness", "Late changes", "Supplementals", "Lag", "Projection")
+
+
+def sections() -> tuple[Any, ...]:
+    from tui.views.close import SECTIONS  # polars loads after the first frame
+
+    return SECTIONS
+
+
+class ClosePane(Pane):
+    title = "Close"
+    # Priority: the table would take tab to move its cursor (→ does that already).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "section(1)", "Section", tooltip="Next section of the close",
+                priority=True),
+        Binding("shift+tab", "section(-1)", "Prev section", show=False,
+                tooltip="Previous section of the close", priority=True),
+    ]  # fmt: skip
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.section = 0
+        self.saved: dict[int, list[Step]] = {}  # other sections' drilldowns, kept for tab back
+
+    def compose(self) -> ComposeResult:
+        yield SectionBar(SECTION_LABELS, hint="tab ⇥")
+        yield from super().compose()
+
+    def root(self, ctx: Context) -> Level:
+        return sections()[self.section].root(ctx)
+
+    # -- sections --------------------------------------------------------------------------
+    def action_section(self, delta: int) -> None:
+        self.show_section((self.section + delta) % len(SECTION_LABELS))
+
+    def show_section(self, index: int) -> None:
+        """Switch to section `index`, where it was left (reloaded if stale)."""
+        ctx = self.wrp.context
+        if index == self.section or ctx is None:
+            return
+        if self.loading_now:
+            self.cancel_load()  # its result belongs to the section we leave
+        self.saved[self.section] = self.stack
+        self.section = index
+        self.stack = self.saved.pop(index, None) or [Step(self.root(ctx))]
+        self.query_one(SectionBar).current = index
+        self.refresh_step()
+        self.refresh_bindings()
+
+    def context_changed(self, old: Context | None, new: Context, active: bool) -> None:
+        self.saved.clear()  # the other sections start again from their root
+        super().context_changed(old, new, active)
+
+    # -- the highlighted row, described in full --------------------------------------------
+    async def show_result(self, step: Step) -> None:
+        await super().show_result(step)
+        self.show_row_detail(self.query_one(FigureTable).cursor[0])
+
+    def on_data_table_cell_highlighted(self, event: Any) -> None:
+        self.show_row_detail(event.coordinate.row)
+
+    def show_row_detail(self, row: int) -> None:
+        step, figures = self.step, self.figures
+        if step is None or step.result is None or figures is None or len(self.stack) != 1:
+            return
+        detail = sections()[self.section].detail
+        if detail is None:
+            return
+        described = detail(figures, row)
+        notes = Text("\n").join([described, *step.result.notes] if described else
+                                step.result.notes)  # fmt: skip
+        self.query_one(".notes", Static).update(notes)
+
+
+class CloseCommands(Provider):
+    """The close's sections by name in the command palette."""
+
+    def commands(self) -> Iterator[tuple[str, str, partial]]:
+        app: WrpApp = self.app  # type: ignore[assignment]
+        for index, label in enumerate(SECTION_LABELS):
+            yield (f"Close: {label}", f"Pane 6, the month-end close: {label.lower()}",
+                   partial(open_section, app, index))  # fmt: skip
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self.commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, help=help_text)
+
+
+def open_section(app: WrpApp, index: int) -> None:
+    app.action_pane("close")
+    app.query_one(ClosePane).show_section(index)
