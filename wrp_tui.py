@@ -171,6 +171,8 @@ def dashboard(
         int | None, typer.Option("--fiscal-year", help="Ending year: 2025 is FY2024-25.")
     ] = None,
     month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
+    reveal_phi: RevealOption = False,
+    audit_log: AuditLogOption = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
@@ -187,6 +189,8 @@ def dashboard(
         month=parse_month(month),
         memory_limit=memory_limit,
         threads=threads,
+        reveal_phi=reveal_phi,
+        audit_log=audit_log,
     )
     build_app(settings).run()
 

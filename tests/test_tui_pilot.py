@@ -3,6 +3,7 @@ region of test_tui_data: every pane shows the figures `wrp-tui report` gives."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import UTC, date, datetime
@@ -20,6 +21,7 @@ from tui.views.overview import Clocks
 FROZEN = datetime(2025, 4, 11, 6, 30, tzinfo=UTC)
 CLOCKS = Clocks(now=lambda: FROZEN, file_times=lambda engine: {"claims": FROZEN})
 MARKUP = re.compile(r"\[/?[a-z ]*\]")
+CIN = re.compile(r"\b\d{8}[A-Z]\b")
 pytestmark = pytest.mark.asyncio
 
 
@@ -261,7 +263,8 @@ async def test_county_month_and_as_of_changes_reach_every_pane(region, engine):
 
 
 async def test_filter_sort_export_copy_and_reveal(region, engine, tmp_path):
-    app = make_app(region, tmp_path)
+    audit = tmp_path / "audit.log"
+    app = make_app(region, tmp_path, audit_log=audit)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "3", "slash")
@@ -283,10 +286,37 @@ async def test_filter_sort_export_copy_and_reveal(region, engine, tmp_path):
         assert app.clipboard == "+$5,760.00"
         await press(pilot, "1", "down", "down", "down", "enter", "enter")
         assert cells(app)[0][0] == "9•••••68B"
+        # Revealing asks first; keeping them masked writes nothing.
         await press(pilot, "u")
+        assert type(app.screen).__name__ == "ChoiceScreen"
+        await press(pilot, "escape")
+        assert cells(app)[0][0] == "9•••••68B"
+        assert not audit.exists()
+        await press(pilot, "u", "up", "enter")  # "Reveal member IDs — writes an audit record"
         assert cells(app)[0][0] == "91234568B"
+        (record,) = [json.loads(line) for line in audit.read_text().splitlines()]
+        assert record["action"] == "dashboard reveal"
+        assert not CIN.search(record["scope"])
         await press(pilot, "u")
         assert cells(app)[0][0] == "9•••••68B"
+        assert len(audit.read_text().splitlines()) == 1  # masking again is not a disclosure
+
+
+async def test_reveal_phi_at_start_is_audited_and_refused_without_a_log(region, tmp_path):
+    audit = tmp_path / "audit.log"
+    app = make_app(region, tmp_path, reveal_phi=True, audit_log=audit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.mask_members is False
+    assert [json.loads(line)["action"] for line in audit.read_text().splitlines()] == [
+        "dashboard --reveal-phi"
+    ]
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    app = make_app(region, tmp_path, reveal_phi=True, audit_log=blocked / "audit.log")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.mask_members is True
 
 
 async def test_keys_and_command_palette(region):

@@ -45,6 +45,8 @@ class DashboardSettings:
     month: date | None = None
     memory_limit: str | None = None
     threads: int | None = None
+    reveal_phi: bool = False  # start with member IDs shown (audited)
+    audit_log: Path | None = None  # None: queries.audit.default_audit_log()
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ class WrpApp(App[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        if self.settings.reveal_phi:
+            self.reveal_members("dashboard --reveal-phi")
         self.open_extracts(Path(self.settings.data_dir), reload=False)
         if self.watch_extracts:
             self.set_interval(WATCH_SECONDS, self.check_extracts)
@@ -305,12 +309,53 @@ class WrpApp(App[None]):
         self.open_extracts(folder, reload=True)
 
     def action_toggle_mask(self) -> None:
-        self.mask_members = not self.mask_members
-        if self.mask_members:
+        if not self.mask_members:
+            self.mask_members = True
             self.notify("Member IDs masked", timeout=3)
-        else:
-            self.notify("Member IDs revealed on this screen (42 CFR Part 2: minimum necessary). "
-                        "u masks them again.", severity="warning")  # fmt: skip
+            return
+
+        def confirmed(choice: str | None) -> None:
+            if choice == "reveal":
+                self.reveal_members("dashboard reveal")
+
+        choices = [("reveal", "Reveal member IDs — writes an audit record"),
+                   ("keep", "Keep them masked")]  # fmt: skip
+        self.push_screen(ChoiceScreen("42 CFR Part 2: reveal member IDs?", choices, "keep"),
+                         confirmed)  # fmt: skip
+
+    def reveal_members(self, action: str) -> None:
+        """Unmask member IDs after writing exactly one audit record; without the
+        record nothing is revealed."""
+        from queries.audit import AuditError, record_disclosure
+
+        pane = self.active_pane
+        scope = (f"data={self.settings.data_dir} pane={pane.title if pane else '-'} "
+                 f"context={self.context}")  # fmt: skip
+        try:
+            record_disclosure(action, scope, self.settings.audit_log)
+        except AuditError as exc:
+            self.notify(f"Not revealed: {exc}", severity="error", timeout=10)
+            return
+        self.mask_members = False
+        self.notify("Member IDs revealed on this screen and recorded in the audit log "
+                    "(42 CFR Part 2: minimum necessary). u masks them again.",
+                    severity="warning")  # fmt: skip
+
+    def _fatal_error(self) -> None:
+        """An unexpected error ends the app with a short message: Textual's own
+        report shows local variables, which may hold member IDs."""
+        from rich.panel import Panel
+        from rich.segment import Segments
+
+        from queries.privacy import mask_text
+
+        error = self._exception
+        text = mask_text(f"{type(error).__name__}: {error}") if error else "unknown error"
+        self.bell()
+        message = f"wrp-tui stopped on an unexpected error.\n{text}\nThe extracts were not changed."
+        panel = Panel(message, title="wrp-tui", border_style="red")
+        self._exit_renderables.append(Segments(self.console.render(panel, self.console.options)))
+        self._close_messages_no_wait()
 
     def open_in_console(self, sql: str) -> None:
         """Drill to SQL: a pane's query, parameters filled in, in pane 7."""
