@@ -67,7 +67,6 @@ class FactCache:
         folder_key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
         self.family = root / folder_key
         self.folder = self.family / version
-        self.spill = self.folder / "spill"
 
     def path(self, view: str) -> Path:
         return self.folder / f"{view}.parquet"
@@ -77,7 +76,7 @@ class FactCache:
         first (once: a second dashboard waits for the first's build, then reuses
         it). Raises OSError or duckdb.Error when the cache cannot be written."""
         if not all(self.path(view).exists() for view, _ in CACHED_VIEWS):
-            self.spill.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
             with open(self.folder / "build.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 for view, order in CACHED_VIEWS:

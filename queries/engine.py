@@ -7,7 +7,10 @@ Knows nothing of Textual. The CLI reports and the dashboard panes both call
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -117,6 +120,11 @@ class Engine:
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
         }
+        # Each engine spills into a folder of its own (DuckDB's default, ./.tmp,
+        # is shared by every process started in the same folder).
+        self.spill_dir = Path(tempfile.mkdtemp(prefix="wrp-tui-spill-"))
+        weakref.finalize(self, shutil.rmtree, self.spill_dir, True)
+        config["temp_directory"] = str(self.spill_dir)
         if settings.memory_limit:
             config["memory_limit"] = settings.memory_limit
         if settings.threads:
@@ -203,7 +211,6 @@ class Engine:
             for sql in _rules_sql():  # back to the on-the-fly views
                 self.connection.execute(sql)
             return
-        self.connection.execute(f"SET temp_directory = {quote_literal(str(cache.spill))}")
         self.cache = cache
         self.cache_note = f"cache {cache.folder}"
 
@@ -211,7 +218,7 @@ class Engine:
         """From here on DuckDB may read only inside the extracts folder (and its
         own cache): no other files, no network, no extension installs, no
         settings changes."""
-        folders = [str(self.data_dir) + "/"]
+        folders = [str(self.data_dir) + "/", str(self.spill_dir) + "/"]
         if self.cache is not None:
             folders.append(str(self.cache.folder) + "/")
         listed = ", ".join(quote_literal(f) for f in folders)

@@ -17,9 +17,10 @@ CREATE OR REPLACE MACRO claim_facts_build() AS TABLE
     -- The PAID lines that REVERSED lines point at, for the reversal checks: when
     -- a target was first known, and when one that the reversal negates exactly.
     targets AS (
-        SELECT claim_id, line_no, paid_amount, paid_date
-        FROM lines
-        WHERE status = 'PAID' AND (claim_id, line_no) IN (SELECT (claim_id, line_no) FROM reversals)
+        SELECT l.claim_id, l.line_no, l.paid_amount, l.paid_date
+        FROM lines l
+        SEMI JOIN reversals r ON r.claim_id = l.claim_id AND r.line_no = l.line_no
+        WHERE l.status = 'PAID'
     ),
     target_known AS (
         SELECT claim_id, line_no, min(paid_date) AS paid_on FROM targets GROUP BY ALL
@@ -39,10 +40,11 @@ CREATE OR REPLACE MACRO claim_facts_build() AS TABLE
         n.paid_on AS negated_target_paid_on
     FROM lines l
     LEFT JOIN reversals r ON r.claim_id = l.claim_id AND r.line_no = l.line_no
-    LEFT JOIN target_known t
-        ON l.status = 'REVERSED' AND t.claim_id = l.original_claim_id AND t.line_no = l.line_no
+    -- Equality only (a status test here would turn these into nested loops);
+    -- the reversal checks read these columns on REVERSED lines alone.
+    LEFT JOIN target_known t ON t.claim_id = l.original_claim_id AND t.line_no = l.line_no
     LEFT JOIN negated_known n
-        ON l.status = 'REVERSED' AND n.claim_id = l.original_claim_id AND n.line_no = l.line_no
+        ON n.claim_id = l.original_claim_id AND n.line_no = l.line_no
        AND n.paid_amount = -l.paid_amount
     LEFT JOIN eligibility_month() e
         ON e.member_id = l.member_id

@@ -71,10 +71,10 @@ CREATE OR REPLACE VIEW cost_by_paid_date AS SELECT * FROM cost_by_paid_date_buil
 -- Raw claim rows whose key (claim_id, line_no) is on more than one row, for
 -- the duplicate_claim_line check (rows here are not deduplicated).
 CREATE OR REPLACE MACRO repeated_claim_keys_build() AS TABLE
-    SELECT claim_id, line_no, member_id, paid_date, paid_amount
-    FROM claims
-    WHERE (claim_id, line_no) IN (
-        SELECT (claim_id, line_no) FROM claims GROUP BY claim_id, line_no HAVING count(*) > 1
-    );
+    SELECT c.claim_id, c.line_no, c.member_id, c.paid_date, c.paid_amount
+    FROM claims c
+    SEMI JOIN (
+        SELECT claim_id, line_no FROM claims GROUP BY claim_id, line_no HAVING count(*) > 1
+    ) k ON k.claim_id = c.claim_id AND k.line_no = c.line_no;
 
 CREATE OR REPLACE VIEW repeated_claim_keys AS SELECT * FROM repeated_claim_keys_build();
