@@ -9,16 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from queries.contract import TABLES
-
-ARROW_TYPES = {
-    "text": pa.string(),
-    "date": pa.date32(),
-    "bool": pa.bool_(),
-    "int": pa.int32(),
-    "money": pa.decimal128(12, 2),
-    "decimal": pa.decimal128(10, 2),
-    "float": pa.float64(),
-}
+from sample_data.generator import ARROW_TYPES
 
 
 def schema(table: str) -> pa.Schema:

@@ -46,7 +46,26 @@ def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
-class DashboardCommands(Provider):
+class CommandList(Provider):
+    """A palette provider over a list of (name, help, callback) commands."""
+
+    def commands(self) -> Iterator[tuple[str, str, object]]:
+        """Subclasses list their commands here."""
+        return iter(())
+
+    async def discover(self) -> Hits:
+        for name, help_text, command in self.commands():
+            yield DiscoveryHit(name, command, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, command in self.commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), command, help=help_text)
+
+
+class DashboardCommands(CommandList):
     """Every dashboard action by name, plus a command per county."""
 
     def commands(self) -> Iterator[tuple[str, str, object]]:
@@ -68,14 +87,3 @@ class DashboardCommands(Provider):
         for county in COUNTIES:
             yield (f"County: {county.code} {county.name}", f"Only {county.name} County",
                    partial(app.set_county, county.code))  # fmt: skip
-
-    async def discover(self) -> Hits:
-        for name, help_text, command in self.commands():
-            yield DiscoveryHit(name, command, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, command in self.commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), command, help=help_text)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.widgets import Static
 
+from tui.commands import CommandList
 from tui.context import Context
 from tui.panes.base import Pane, Step
 from tui.views import Level
@@ -99,7 +99,7 @@ class ClosePane(Pane):
         self.query_one(".notes", Static).update(notes)
 
 
-class CloseCommands(Provider):
+class CloseCommands(CommandList):
     """The close's sections by name in the command palette."""
 
     def commands(self) -> Iterator[tuple[str, str, partial]]:
@@ -107,17 +107,6 @@ class CloseCommands(Provider):
         for index, label in enumerate(SECTION_LABELS):
             yield (f"Close: {label}", f"Pane 6, the month-end close: {label.lower()}",
                    partial(open_section, app, index))  # fmt: skip
-
-    async def discover(self) -> Hits:
-        for name, help_text, command in self.commands():
-            yield DiscoveryHit(name, command, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, command in self.commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), command, help=help_text)
 
 
 def open_section(app: WrpApp, index: int) -> None:

@@ -1,0 +1,1 @@
+"""The wrp-tui benchmark (issue 5): `python -m bench.run --help`."""

@@ -1,0 +1,89 @@
+"""The cache built cold, timed, in a fresh process:
+    python -m bench.cache_build DATA_DIR CACHE_DIR [--memory-limit 1GB] [--threads 2]
+prints {"cold_open", "build", "build_by_view", "warm_open", "cache_mb", ...} as JSON.
+
+`cold_open` opens an Engine on an empty cache folder (the build runs inside
+the open); `build` is the time spent building the cache during that open (the
+heavy pass alone), `build_by_view` the same per cached view; `warm_open` opens
+a second Engine on the folder just built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from queries.cache import FactCache
+from queries.engine import DataError, Engine, Settings
+
+BUILDS: dict[str, float] = {}  # cached view -> seconds to build it
+ATTACHES: list[float] = []  # seconds per whole cache attach (build included)
+
+
+def timed(method, record):
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            record(args, time.perf_counter() - started)
+
+    return wrapper
+
+
+def time_cache_builds() -> None:
+    """Note how long the cache takes to attach (building it if missing), and each view's build."""
+    entry = "attach" if hasattr(FactCache, "attach") else "ensure"
+    setattr(FactCache, entry, timed(getattr(FactCache, entry), lambda a, s: ATTACHES.append(s)))
+    if hasattr(FactCache, "_build"):
+        FactCache._build = timed(FactCache._build, lambda a, s: BUILDS.__setitem__(a[2], s))
+
+
+def open_seconds(settings: Settings) -> tuple[float, Engine | None, str | None]:
+    """Seconds to open an Engine, the engine, and the error it raised if any."""
+    started = time.perf_counter()
+    try:
+        engine, error = Engine(settings), None
+    except DataError as exc:
+        engine, error = None, f"{exc.title}: {exc.message}"
+    return time.perf_counter() - started, engine, error
+
+
+def measure(data_dir: Path, cache_dir: Path, memory_limit: str | None, threads: int | None) -> dict:
+    if cache_dir.exists() and any(cache_dir.rglob("*.parquet")):
+        raise SystemExit(f"{cache_dir} already holds a cache: the build would not run cold")
+    settings = Settings(data_dir, memory_limit, threads, cache_dir=cache_dir)
+    cold, engine, cold_error = open_seconds(settings)
+    if engine is not None:
+        engine.close()
+    warm, engine, warm_error = open_seconds(settings)
+    note = engine.cache_note if engine else None
+    if engine is not None:
+        engine.close()
+    return {
+        "cold_open": cold,
+        "cold_open_error": cold_error,  # the build may finish and the open still fail
+        "build": ATTACHES[0] if ATTACHES else cold - warm,
+        "build_by_view": BUILDS,
+        "warm_open": warm,
+        "warm_open_error": warm_error,
+        "cache_mb": sum(p.stat().st_size for p in cache_dir.rglob("*.parquet")) / 2**20,
+        "cache_note": note,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", type=Path)
+    parser.add_argument("cache_dir", type=Path)
+    parser.add_argument("--memory-limit")
+    parser.add_argument("--threads", type=int)
+    args = parser.parse_args()
+    time_cache_builds()
+    print(json.dumps(measure(args.data_dir, args.cache_dir, args.memory_limit, args.threads)))
+
+
+if __name__ == "__main__":
+    main()
