@@ -367,3 +367,52 @@ async def test_changed_extracts_say_new_data_without_querying(tmp_path):
         assert bar.new_data
         await press(pilot, "r")
         assert not bar.new_data and app.context.version == 1
+
+
+def _break(folder: Path, case: str) -> str:
+    """Damage the extracts like a bad nightly job; returns the table named."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if case == "missing_table":
+        (folder / "claims.parquet").unlink()
+        return "claims"
+    if case == "money_as_float":
+        data = pq.read_table(folder / "claims.parquet")
+        index = data.schema.get_field_index("paid_amount")
+        floats = pa.array([1.5] * data.num_rows, pa.float64())
+        pq.write_table(data.set_column(index, "paid_amount", floats), folder / "claims.parquet")
+        return "claims"
+    if case == "corrupt_file":
+        path = folder / "claims.parquet"
+        path.write_bytes(path.read_bytes()[:100])
+        return "claims"
+    if case == "missing_column":
+        data = pq.read_table(folder / "claims.parquet").drop_columns(["status"])
+        pq.write_table(data, folder / "claims.parquet")
+        return "claims"
+    if case == "empty_table":
+        data = pq.read_table(folder / "claims.parquet")
+        pq.write_table(data.slice(0, 0), folder / "claims.parquet")
+        return ""
+    raise ValueError(case)
+
+
+@pytest.mark.parametrize(
+    "case", ["missing_table", "money_as_float", "corrupt_file", "missing_column", "empty_table"]
+)
+async def test_bad_extracts_degrade_pane_by_pane(tmp_path, case):
+    folder = build_region(tmp_path / case)
+    table = _break(folder, case)
+    app = make_app(folder)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in "123456":
+            await press(pilot, key)
+            notice = app.active_pane.query_one("Notice")
+            if notice.has_class("-shown"):
+                assert table and table in str(notice.render()), (key, str(notice.render()))
+        # Network adequacy needs no claims: it keeps working.
+        await press(pilot, "4")
+        assert not app.active_pane.query_one("Notice").has_class("-shown")
+        assert len(cells(app)) == 21  # 7 counties x 3 levels with a standard
