@@ -72,7 +72,7 @@ class WrpApp(App[None]):
         Binding("4", "pane('adequacy')", "Adequacy", tooltip="Distance and timely access"),
         Binding("5", "pane('reconciliation')", "Recon", tooltip="PUPM billed vs claims cost"),
         Binding("6", "pane('close')", "Close", tooltip="Month-end close: checklist, supplementals"),
-        Binding("7", "pane('query')", "Query", tooltip="SQL console over the extracts"),
+        Binding("7", "pane('query')", "SQL", tooltip="SQL console over the extracts"),
         Binding("c", "choose_county", "County", show=False, tooltip="Filter every pane"),
         Binding("m", "choose_month", "Month", show=False, tooltip="Type a month YYYY-MM"),
         Binding("left_square_bracket", "shift_month(-1)", "Prev month", show=False),
@@ -130,7 +130,8 @@ class WrpApp(App[None]):
         with ContentSwitcher(initial="overview"):
             for pane in PANES:
                 yield pane(id=pane.title.lower())
-        yield Footer(compact=True)
+        # 80 columns hold the pane keys and "? Keys"; ctrl+p is listed under "?".
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.settings.reveal_phi:

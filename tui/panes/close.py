@@ -38,7 +38,7 @@ class ClosePane(Pane):
     title = "Close"
     # Priority: the table would take tab to move its cursor (→ does that already).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "section(1)", "Section", tooltip="Next section of the close",
+        Binding("tab", "section(1)", "Section", show=False, tooltip="Next section of the close",
                 priority=True),
         Binding("shift+tab", "section(-1)", "Prev section", show=False,
                 tooltip="Previous section of the close", priority=True),

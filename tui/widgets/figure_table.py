@@ -23,7 +23,13 @@ def grid_class() -> type:
 
     class Grid(DataTable):
         BINDINGS = [
-            Binding("enter", "select_cursor", "Drill", tooltip="Open what the cell is made of"),
+            Binding(
+                "enter",
+                "select_cursor",
+                "Drill",
+                show=False,  # the status line says ↵ what
+                tooltip="Open what the cell is made of",
+            ),
         ]
 
     return Grid
