@@ -129,7 +129,15 @@ def figures_shown(app, before: tuple) -> bool:
 
 
 # key name -> the character a terminal sends
-CHARACTERS = {"enter": "\r", "escape": "\x1b", "down": None, "left_square_bracket": "["}
+CHARACTERS = {
+    "enter": "\r",
+    "escape": "\x1b",
+    "down": None,
+    "left_square_bracket": "[",
+    "pagedown": None,
+    "end": None,
+    "home": None,
+}
 
 
 def send_key(app, key: str) -> None:
@@ -192,6 +200,39 @@ async def drive(app, timings: Timings, full: bool) -> None:
         await timings.step(f"switch_after_filter:{pane}", key)
     await timings.step("filter_month:reconciliation", "left_square_bracket")
     await timings.step("filter_all_counties:reconciliation", change=lambda: app.set_county(None))
+    await big_result(app, timings)
+
+
+BIG_RESULT = "SELECT range AS i, range * 2 AS twice FROM range(500000)"
+
+
+async def big_result(app, timings: Timings) -> None:
+    """Issue 7: a 500,000-row result in the console appears, then pages
+    (pagedown x 5, end, home) without freezing: each timed to its frame."""
+    from tui.panes.console import ConsolePane, ResultsTable
+
+    console = app.query_one("#query", ConsolePane)
+    timings.log.step = "console:500k_rows"
+    started = time.perf_counter()
+    app.open_in_console(BIG_RESULT)
+    console.action_run()
+    shown = await timings.frames.until(
+        lambda: not console.loading_now and console.result is not None
+    )
+    timings.steps["console:500k_rows"] = {
+        "seconds": shown - started, "pane": "query", "rows": console.result.total_rows,
+        "error": None,
+    }  # fmt: skip
+    table = console.query_one(ResultsTable)
+    table.grid.focus()
+    for index, key in enumerate(["pagedown"] * 5 + ["end", "home"]):
+        before = table.cursor[0]
+        started = time.perf_counter()
+        send_key(app, key)
+        moved = await timings.frames.until(lambda b=before: table.cursor[0] != b)
+        timings.steps[f"console:scroll_{index + 1}_{key}"] = {
+            "seconds": moved - started, "pane": "query", "rows": None, "error": None,
+        }  # fmt: skip
 
 
 async def measure(args) -> dict:
