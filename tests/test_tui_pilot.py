@@ -416,3 +416,22 @@ async def test_bad_extracts_degrade_pane_by_pane(tmp_path, case):
         await press(pilot, "4")
         assert not app.active_pane.query_one("Notice").has_class("-shown")
         assert len(cells(app)) == 21  # 7 counties x 3 levels with a standard
+
+
+async def test_no_pane_shows_a_full_cin(region):
+    """Every pane, and the member-level drilldowns, scanned as the screen reads."""
+    app = make_app(region)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screens = []
+        for keys in (["1"], ["1", "down", "down", "down", "enter", "enter"], ["enter"],
+                     ["2"], ["3", "enter", "enter"], ["4", "enter"], ["5", "enter"],
+                     ["6", "enter"], ["7"]):  # fmt: skip
+            await press(pilot, *keys)
+            screens.append(app.export_screenshot())
+            screens.append(
+                "\n".join(" ".join(row) for row in cells(app)) if app.active_pane.figures else ""
+            )
+        assert "9•••••68B" in "".join(screens)  # a member-level view was reached
+        for text in screens:
+            assert not CIN.search(text), CIN.search(text)
