@@ -89,11 +89,15 @@ class FactCache:
 
     def _build(self, connection: duckdb.DuckDBPyConnection, view: str, order: str) -> None:
         partial = self.folder / f"{view}.{os.getpid()}.partial"
-        connection.execute(
-            f"COPY (SELECT * FROM {view}_build() ORDER BY {order}) "
-            f"TO {quote_literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
-        )
-        os.replace(partial, self.path(view))  # atomic: readers never see a half file
+        try:
+            connection.execute(
+                f"COPY (SELECT * FROM {view}_build() ORDER BY {order}) "
+                f"TO {quote_literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
+            )
+            os.replace(partial, self.path(view))  # atomic: readers never see a half file
+        finally:
+            partial.unlink(missing_ok=True)
+            (self.folder / f"tmp_{partial.name}").unlink(missing_ok=True)  # DuckDB's own
 
     def _point(self, connection: duckdb.DuckDBPyConnection, view: str) -> None:
         cached = f"read_parquet({quote_literal(str(self.path(view)))})"
