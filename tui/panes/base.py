@@ -117,7 +117,9 @@ class Pane(Vertical):
 
     # -- what subclasses provide ---------------------------------------------------
     def root(self, ctx: Context) -> Level:
-        raise NotImplementedError
+        """The pane's top level for a context: every drillable pane defines it
+        (the console, which has no levels, never calls it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no top level")
 
     # -- the stack -------------------------------------------------------------------
     @property

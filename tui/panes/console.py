@@ -21,7 +21,6 @@ from textual.widgets import Static, TextArea, Tree
 
 from tui.context import Context
 from tui.panes.base import Pane
-from tui.views import Level
 from tui.widgets.figure_table import FigureTable
 from tui.widgets.notice import Notice
 
@@ -229,9 +228,6 @@ class ConsolePane(Pane):
             for t, cols in TABLES.items()
         ]
         self.schema_key: tuple | None = None
-
-    def root(self, ctx: Context) -> Level:  # never drilled; kept for the base class
-        raise NotImplementedError
 
     def compose(self) -> ComposeResult:
         yield Notice()
