@@ -15,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from queries.cache import FactCache
+from queries.cache import CACHED_VIEWS, FactCache
 from queries.engine import DataError, Engine, Settings
 
 BUILDS: dict[str, float] = {}  # cached view -> seconds to build it
@@ -35,10 +35,16 @@ def timed(method, record):
 
 def time_cache_builds() -> None:
     """Note how long the cache takes to attach (building it if missing), and each view's build."""
-    entry = "attach" if hasattr(FactCache, "attach") else "ensure"
-    setattr(FactCache, entry, timed(getattr(FactCache, entry), lambda a, s: ATTACHES.append(s)))
-    if hasattr(FactCache, "_build"):
-        FactCache._build = timed(FactCache._build, lambda a, s: BUILDS.__setitem__(a[2], s))
+    FactCache.attach = timed(FactCache.attach, lambda a, s: ATTACHES.append(s))
+    FactCache._write = staticmethod(timed(FactCache._write, add_build))
+
+
+def add_build(args: tuple, seconds: float) -> None:
+    """_write(connection, source, order, target): a monthly view's target is
+    <view>/<month>.parquet, a whole view's <view>.parquet."""
+    target = args[3]
+    view = target.parent.name if target.parent.name in CACHED_VIEWS else target.stem
+    BUILDS[view] = BUILDS.get(view, 0.0) + seconds
 
 
 def open_seconds(settings: Settings) -> tuple[float, Engine | None, str | None]:

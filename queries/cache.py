@@ -50,14 +50,25 @@ def extract_version(data_dir: Path, sources: Iterable[TableSource], rules: str) 
 
 
 # Cached views in build order (each may read the ones before it), with the
-# order their rows are written in: by month first, so that the drilldowns'
-# month filters skip most row groups.
-CACHED_VIEWS = (
-    ("claim_facts", "service_month, county_code, member_id"),
-    ("user_spans", "month, county_code"),
-    ("cost_by_paid_date", "month, county_code"),
+# order their rows are written in. The whole views are built over every claim;
+# the monthly ones a chunk of service months at a time (a file per chunk), so
+# that the build's memory is bounded by a chunk of claims.
+WHOLE_VIEWS = (
+    ("claim_reversals", "claim_id, line_no"),
+    ("reversal_targets", "claim_id, line_no"),
     ("repeated_claim_keys", "claim_id, line_no"),
 )
+MONTHLY_VIEWS = (
+    # claim_facts first: the others read it. Its lines stay in the extract's
+    # order (sorting a chunk would hold all of it in memory); the rollups are
+    # small and written by month, so that month filters skip row groups.
+    ("claim_facts", None),
+    ("user_counts", "month, county_code, valid_from"),
+    ("cost_by_paid_date", "month, county_code, paid_date"),
+    ("exception_lines", "service_month, county_code, claim_id"),
+)
+CACHED_VIEWS = tuple(view for view, _ in WHOLE_VIEWS + MONTHLY_VIEWS)
+CHUNK_LINES = 1_000_000  # claim lines per chunk, about 300 MB of DuckDB memory
 
 
 class FactCache:
@@ -69,42 +80,100 @@ class FactCache:
         self.folder = self.family / version
 
     def path(self, view: str) -> Path:
-        return self.folder / f"{view}.parquet"
+        """A whole view's parquet file, or a monthly view's folder of them."""
+        monthly = view in dict(MONTHLY_VIEWS)
+        return self.folder / (view if monthly else f"{view}.parquet")
 
     def attach(self, connection: duckdb.DuckDBPyConnection) -> None:
-        """Point each cached view at its parquet file, building what is missing
-        first (once: a second dashboard waits for the first's build, then reuses
-        it). Raises OSError or duckdb.Error when the cache cannot be written."""
-        if not all(self.path(view).exists() for view, _ in CACHED_VIEWS):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            with open(self.folder / "build.lock", "w") as lock:
+        """Point each cached view at its parquet files, building the version
+        first if it is missing (once: a second dashboard waits for the first's
+        build, then reuses it). Raises OSError or duckdb.Error when the cache
+        cannot be written."""
+        if not self.folder.is_dir():
+            self.family.mkdir(parents=True, exist_ok=True)
+            with open(self.family / f"{self.folder.name}.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                for view, order in CACHED_VIEWS:
-                    if not self.path(view).exists():
-                        self._build(connection, view, order)
-                    self._point(connection, view)
+                if not self.folder.is_dir():
+                    self._build(connection)
             self._prune_old_versions()
-        for view, _ in CACHED_VIEWS:
-            self._point(connection, view)
+        for view in CACHED_VIEWS:
+            self._point(connection, view, self.path(view))
 
-    def _build(self, connection: duckdb.DuckDBPyConnection, view: str, order: str) -> None:
-        partial = self.folder / f"{view}.{os.getpid()}.partial"
+    def _build(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Build every cached view into a staging folder, then rename it into
+        place: readers see a whole version or none."""
+        staging = self.family / f"{self.folder.name}.{os.getpid()}.partial"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
         try:
-            connection.execute(
-                f"COPY (SELECT * FROM {view}_build() ORDER BY {order}) "
-                f"TO {quote_literal(str(partial))} (FORMAT parquet, COMPRESSION zstd)"
-            )
-            os.replace(partial, self.path(view))  # atomic: readers never see a half file
+            for view, order in WHOLE_VIEWS:
+                self._write(connection, f"{view}_build()", order, staging / f"{view}.parquet")
+                self._point(connection, view, staging / f"{view}.parquet")
+            for chunk, bounds in service_month_chunks(connection, CHUNK_LINES):
+                self.build_chunk(connection, staging, chunk, bounds)
+            os.replace(staging, self.folder)
         finally:
-            partial.unlink(missing_ok=True)
-            (self.folder / f"tmp_{partial.name}").unlink(missing_ok=True)  # DuckDB's own
+            shutil.rmtree(staging, ignore_errors=True)
 
-    def _point(self, connection: duckdb.DuckDBPyConnection, view: str) -> None:
-        cached = f"read_parquet({quote_literal(str(self.path(view)))})"
-        connection.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {cached}")
+    def build_chunk(self, connection, staging: Path, chunk: str, bounds: str) -> None:
+        """The claim facts of a chunk of service months (or of the undated
+        lines), then the rollups of those facts alone."""
+        for view, order in MONTHLY_VIEWS:
+            target = staging / view / f"{chunk}.parquet"
+            target.parent.mkdir(exist_ok=True)
+            source = f"claim_facts_build({bounds})" if view == "claim_facts" else f"{view}_build()"
+            self._write(connection, source, order, target)
+            if view == "claim_facts":
+                self._point(connection, "claim_facts", target)
+        # Back to the on-the-fly rule until the cached files are pointed at.
+        connection.execute(
+            "CREATE OR REPLACE VIEW claim_facts AS"
+            " SELECT * FROM claim_facts_build(DATE '-infinity', DATE 'infinity', true)"
+        )
+
+    @staticmethod
+    def _write(connection, source: str, order: str | None, target: Path) -> None:
+        ordered = f" ORDER BY {order}" if order else ""
+        connection.execute(
+            f"COPY (SELECT * FROM {source}{ordered}) "
+            f"TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+
+    @staticmethod
+    def _point(connection: duckdb.DuckDBPyConnection, view: str, source: Path | str) -> None:
+        """Make `view` read a parquet file, a folder of them, or a table."""
+        if isinstance(source, Path):
+            files = source / "*.parquet" if source.is_dir() else source
+            source = f"read_parquet({quote_literal(str(files))})"
+        connection.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {source}")
 
     def _prune_old_versions(self) -> None:
         cutoff = time.time() - PRUNE_AFTER_SECONDS
         for sibling in self.family.iterdir():
-            if sibling != self.folder and sibling.is_dir() and sibling.stat().st_mtime < cutoff:
-                shutil.rmtree(sibling, ignore_errors=True)
+            if sibling != self.folder and sibling.stat().st_mtime < cutoff:
+                if sibling.is_dir():
+                    shutil.rmtree(sibling, ignore_errors=True)
+                else:
+                    sibling.unlink(missing_ok=True)
+
+
+def service_month_chunks(connection: duckdb.DuckDBPyConnection, lines: int) -> list[tuple[str, str]]:
+    """(file name, claim_facts_build arguments) of chunks of consecutive
+    service months with about `lines` claim lines each (a month is never
+    split: identical rows must meet), and one chunk of the lines with no
+    service date (always, so that every monthly view has a file)."""
+    months = connection.execute(
+        "SELECT CAST(month AS VARCHAR), CAST(CAST(month + INTERVAL 1 MONTH AS DATE) AS VARCHAR),"
+        "       count(*)"
+        " FROM (SELECT CAST(date_trunc('month', service_date) AS DATE) AS month FROM claims"
+        "       WHERE service_date IS NOT NULL)"
+        " GROUP BY month ORDER BY month"
+    ).fetchall()
+    chunks, first, size = [], None, 0
+    for index, (month, after, count) in enumerate(months):
+        first, size = first or month, size + count
+        if size >= lines or index == len(months) - 1:
+            bounds = f"DATE {quote_literal(first)}, DATE {quote_literal(after)}, false"
+            chunks.append((f"chunk{len(chunks):04d}", bounds))
+            first, size = None, 0
+    return [*chunks, ("undated", "DATE 'infinity', DATE 'infinity', true")]

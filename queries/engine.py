@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections import OrderedDict
 import tempfile
 import threading
 import weakref
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,8 @@ from queries.privacy import mask_text
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
 
 QUERY_DIR = Path(__file__).parent
+REMEMBERED_ANSWERS = 256  # answers an engine keeps, least recently used dropped first
+REMEMBERED_ROWS = 50_000  # larger answers (member lists of a big county) are not kept
 _PARAMETER = re.compile(r"\$([a-z_]+)")
 _COMMENT = re.compile(r"--[^\n]*")
 _WORD = re.compile(r"[a-z_][a-z0-9_]*")
@@ -68,6 +71,12 @@ def question_sql(name: str) -> str:
     if not path.is_file():
         raise DataError("Unknown question", f"there is no query named {name!r}")
     return path.read_text()
+
+
+@lru_cache(maxsize=512)
+def parameter_names(sql: str) -> tuple[str, ...]:
+    """The named parameters ($name) of a query, in order of first use."""
+    return tuple(dict.fromkeys(_PARAMETER.findall(sql)))
 
 
 def _rules_sql() -> list[str]:
@@ -131,6 +140,7 @@ class Engine:
             config["threads"] = settings.threads
         self._lock = threading.Lock()
         self._active: set[duckdb.DuckDBPyConnection] = set()
+        self._answers: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
         self.sources: dict[str, TableSource] = find_sources(self.data_dir)
         self.problems: list[Problem] = []
         self.usable_tables: set[str] = set()
@@ -223,6 +233,7 @@ class Engine:
             folders.append(str(self.cache.folder) + "/")
         listed = ", ".join(quote_literal(f) for f in folders)
         self.connection.execute(f"SET allowed_directories = [{listed}]")
+        self.connection.execute("SET parquet_metadata_cache = true")
         self.connection.execute("SET enable_external_access = false")
         self.connection.execute("SET lock_configuration = true")
 
@@ -232,14 +243,28 @@ class Engine:
 
         Parameters the SQL names but the caller leaves out are bound to NULL
         (meaning "no filter"). Safe to call from several threads at once.
+        The extracts an engine reads never change under it (new extracts make
+        a new engine), so answers are remembered: a pane revisited, or a
+        figure two panes share, costs no query.
         """
-        return self.run_sql(question_sql(question), params)
+        sql = question_sql(question)
+        key = (question, *((name, params.get(name)) for name in parameter_names(sql)))
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+        answer = self.run_sql(sql, params)
+        if answer.height <= REMEMBERED_ROWS:
+            with self._lock:
+                self._answers[key] = answer
+                while len(self._answers) > REMEMBERED_ANSWERS:
+                    self._answers.popitem(last=False)
+        return answer
 
     def run_sql(self, sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
         params = params or {}
         self._refuse_unusable(sql)
-        names = dict.fromkeys(_PARAMETER.findall(sql))
-        bound = {name: params.get(name) for name in names}
+        bound = {name: params.get(name) for name in parameter_names(sql)}
         cursor = self.connection.cursor()
         with self._lock:
             self._active.add(cursor)

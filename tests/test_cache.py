@@ -6,6 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+import polars as pl
 import pytest
 
 from queries.engine import Engine, Settings
@@ -110,3 +111,36 @@ def test_rollups_equal_the_line_level_rules(as_of):
         {"as_of": day},
     )
     assert by_paid_date.equals(engine.run_sql(LINE_LEVEL_COST, {"as_of": day}))
+
+
+# The claims-lag triangle counted from the lines: each user-month at the lag
+# of the earliest paid_date among its services known on $as_of.
+LINE_LEVEL_LAG = """
+    WITH cost AS (
+        SELECT county_code, service_month, datediff('month', service_month, paid_date) AS lag,
+               sum(paid_amount) AS paid
+        FROM cost_lines($as_of) GROUP BY ALL
+    ), users AS (
+        SELECT county_code, service_month, lag, count(*) AS new_users
+        FROM (SELECT county_code, service_month, member_id,
+                     min(datediff('month', service_month, paid_date)) AS lag
+              FROM services($as_of) WHERE county_code IS NOT NULL GROUP BY ALL)
+        GROUP BY ALL
+    )
+    SELECT county_code, service_month, lag AS lag_months,
+           coalesce(paid, 0) AS paid, coalesce(new_users, 0) AS new_users
+    FROM cost FULL JOIN users USING (county_code, service_month, lag)
+    ORDER BY ALL
+"""
+
+
+@pytest.mark.parametrize("as_of", ["2024-01-31", "2025-06-30", "2025-12-15", "2026-11-13"])
+def test_claims_lag_equals_the_line_level_rules(as_of):
+    """user_counts' first-known dates, filtered by as-of, put each user-month
+    at the same lag as its earliest service line known on that date."""
+    engine = Engine(Settings(DEMO_DATA))
+    day = date.fromisoformat(as_of)
+    by_rollups = engine.run("claims_lag", as_of=day).sort(pl.all())
+    by_lines = engine.run_sql(LINE_LEVEL_LAG, {"as_of": day})
+    assert by_rollups.height > 0
+    assert by_rollups.equals(by_lines)

@@ -1,15 +1,15 @@
 -- Monthly users per county of responsibility: distinct members with an
--- attributed service in the month, as known on as_of. A member's islands in
--- user_spans are disjoint, so at most one counts.
+-- attributed service in the month, as known on as_of: the user_counts
+-- segments holding as_of (a member-month's segments are disjoint).
 CREATE OR REPLACE MACRO county_month_users(as_of) AS TABLE
     SELECT
         county_code,
         month,
         fiscal_year,
-        count(*) AS users,
-        count(*) FILTER (WHERE plan_member) AS plan_member_users
-    FROM user_spans
-    WHERE known_from <= as_of AND (known_until IS NULL OR known_until > as_of)
+        CAST(sum(users) AS BIGINT) AS users,
+        CAST(coalesce(sum(users) FILTER (WHERE plan_member), 0) AS BIGINT) AS plan_member_users
+    FROM user_counts
+    WHERE valid_from <= as_of AND (valid_until IS NULL OR valid_until > as_of)
     GROUP BY ALL;
 
 CREATE OR REPLACE MACRO county_month_cost(as_of) AS TABLE

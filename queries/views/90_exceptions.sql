@@ -3,8 +3,9 @@
 -- m is the adequacy month of zip_not_located. PHI: callers mask member_id.
 CREATE OR REPLACE MACRO exception_findings(as_of, m) AS TABLE
 WITH
--- NOT MATERIALIZED: each check reads only its columns and rows of the lines.
-lines AS NOT MATERIALIZED (SELECT * FROM attributed_lines(as_of)),
+-- The lines a check may flag (exception_lines) known on as_of. NOT
+-- MATERIALIZED: each check reads only its columns and rows of them.
+lines AS NOT MATERIALIZED (SELECT * FROM attributed_lines(as_of, facts := 'exception_lines')),
 findings AS (
     SELECT 'unattributed_services' AS "check", NULL AS county_code, service_month AS month,
            claim_id || '/' || line_no AS reference, member_id, paid_amount AS amount,
@@ -52,8 +53,7 @@ findings AS (
     SELECT 'missing_rate', s.county_code, NULL, 'FY' || (s.fiscal_year - 1) || '-'
                || lpad(CAST(s.fiscal_year % 100 AS VARCHAR), 2, '0'),
            NULL, NULL, 'services but no pupm_rates row'
-    FROM (SELECT DISTINCT county_code, fiscal_year FROM lines
-          WHERE status = 'PAID' AND NOT reversed AND county_code IS NOT NULL) s
+    FROM (SELECT DISTINCT county_code, fiscal_year FROM county_month_users(as_of)) s
     WHERE NOT EXISTS (SELECT 1 FROM rates() r
                       WHERE r.county_code = s.county_code AND r.fiscal_year = s.fiscal_year)
     UNION ALL

@@ -78,9 +78,13 @@ class FigureTable(Vertical):
     async def show(self, figures: Figures, *, cursor: tuple[int, int] = (0, 0),
                    fixed_columns: int = 1, focus: bool = True) -> None:  # fmt: skip
         """Replace the table with `figures`, the cursor at `cursor` (clamped)."""
-        self.figures = figures
         if not self.is_attached:  # the app is closing: figures that arrive late are dropped
+            self.figures = figures
             return
+        if figures is self.figures and self.grid is not None:  # shown already: no remount
+            self.place_cursor(figures, cursor, focus)
+            return
+        self.figures = figures
         await self.remove_children()
         grid = grid_class()(
             data=figures.shown,
@@ -92,11 +96,14 @@ class FigureTable(Vertical):
             null_rep="—",
         )
         await self.mount(grid)
+        self.place_cursor(figures, cursor, focus)
+
+    def place_cursor(self, figures: Figures, cursor: tuple[int, int], focus: bool) -> None:
         row = min(cursor[0], max(figures.shown.height - 1, 0))
         column = min(cursor[1], max(len(figures.labels) - 1, 0))
-        grid.move_cursor(row=row, column=column)
+        self.grid.move_cursor(row=row, column=column)
         if focus:
-            grid.focus()
+            self.grid.focus()
 
     def on_data_table_cell_selected(self, event: Any) -> None:
         event.stop()
