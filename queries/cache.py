@@ -157,7 +157,9 @@ class FactCache:
                     sibling.unlink(missing_ok=True)
 
 
-def service_month_chunks(connection: duckdb.DuckDBPyConnection, lines: int) -> list[tuple[str, str]]:
+def service_month_chunks(
+    connection: duckdb.DuckDBPyConnection, lines: int
+) -> list[tuple[str, str]]:
     """(file name, claim_facts_build arguments) of chunks of consecutive
     service months with about `lines` claim lines each (a month is never
     split: identical rows must meet), and one chunk of the lines with no

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections import OrderedDict
 import tempfile
 import threading
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
