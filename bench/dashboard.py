@@ -285,17 +285,17 @@ _BUILT: list[str] = []  # the cache files this process wrote
 
 
 def count_cache_builds() -> None:
-    """The cache renames each partial file into place once per build."""
-    import queries.cache
-
-    original = queries.cache.os.replace
+    """The cache renames its staging folder into place once per build. (os is
+    patched, not queries.cache: importing that would load DuckDB before the
+    first frame, which the dashboard itself does not.)"""
+    original = os.replace
 
     def replace(src, dst, *a, **k):
         if str(src).endswith(".partial"):
             _BUILT.append(Path(dst).name)
         return original(src, dst, *a, **k)
 
-    queries.cache.os.replace = replace
+    os.replace = replace
 
 
 def _builds() -> list[str]:

@@ -1,15 +1,7 @@
 -- Network adequacy (time/distance) and timely access per county and level
 -- with a standard, for month $month: always 7 counties x 3 levels.
 WITH
-distance AS (
-    SELECT
-        county_code, level_of_care,
-        count(DISTINCT member_id) AS members,
-        count(DISTINCT member_id) FILTER (WHERE within_standard) AS members_within,
-        count(DISTINCT member_id) FILTER (WHERE NOT located) AS members_not_located
-    FROM member_access(CAST($month AS DATE))
-    GROUP BY ALL
-),
+distance AS (SELECT * FROM county_access(CAST($month AS DATE))),
 timeliness AS (
     SELECT
         county_code, level_of_care,

@@ -30,6 +30,9 @@ class Report:
     fields: tuple[str, ...]  # the contract's fields, in order
     filters: tuple[str, ...]  # which Filters the report honours
     title: str
+    # Filters that change what is computed (the adequacy month), not just
+    # which rows are shown; the others select rows of the every-row answer.
+    computing: tuple[str, ...] = ()
 
 
 REPORTS: dict[str, Report] = {
@@ -62,12 +65,14 @@ REPORTS: dict[str, Report] = {
              "referrals_pending", "pct_timely"),
             ("county", "month"),
             "Network adequacy: distance and timely access",
+            computing=("month",),
         ),
         Report(
             "exceptions", "exceptions",
             ("check", "severity", "count", "detail"),
             ("month",),  # --county does not filter exceptions (contract)
             "Data-quality exceptions",
+            computing=("month",),
         ),
         # Month-end close (beyond the contract's five).
         Report(
@@ -102,11 +107,21 @@ REPORTS: dict[str, Report] = {
 }  # fmt: skip
 
 
+FILTER_COLUMNS = {"county": "county_code", "fiscal_year": "fiscal_year", "month": "month"}
+
+
 def resolve(engine: Engine, filters: Filters) -> Filters:
     """Fill in the defaults: as-of = latest paid date; adequacy month = last
     eligibility month."""
     as_of = filters.as_of or engine.default_as_of()
     return replace(filters, as_of=as_of)
+
+
+def question_params(name: str, filters: Filters) -> dict[str, Any]:
+    """The report question's parameters with every filter bound in its SQL
+    (what `run_report` answers, as one query a lead can read and change)."""
+    report = REPORTS[name]
+    return {"as_of": filters.as_of} | {key: getattr(filters, key) for key in report.filters}
 
 
 def adequacy_month(engine: Engine, filters: Filters) -> date | None:
@@ -119,17 +134,21 @@ def run_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
         raise DataError("Unknown report", f"{name!r}; choose one of {', '.join(REPORTS)}")
     report = REPORTS[name]
     filters = resolve(engine, filters)
-    params: dict[str, Any] = {"as_of": filters.as_of}
-    for key in report.filters:
-        params[key] = getattr(filters, key)
-    if name in ("adequacy", "exceptions"):
-        params["month"] = adequacy_month(engine, filters)
     if report.question == "year_end_projection":
         frame = project_fiscal_year(
             engine, filters.as_of, fiscal_year=filters.fiscal_year, county=filters.county
         ).year_end
     else:
+        params: dict[str, Any] = {"as_of": filters.as_of}
+        if "month" in report.computing:
+            params["month"] = adequacy_month(engine, filters)
+        # The question runs for every row (an answer the engine remembers, so
+        # that changing the county or month costs no query); the filters then
+        # select rows, as the question's own $county/$month conditions would.
         frame = engine.run(report.question, **params)
+        for key in set(report.filters) - set(report.computing):
+            if (value := getattr(filters, key)) is not None:
+                frame = frame.filter(pl.col(FILTER_COLUMNS[key]) == value)
     extras = [c for c in frame.columns if c not in report.fields]
     return frame.select(*report.fields, *extras)
 

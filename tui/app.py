@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import ContentSwitcher, Footer
+from textual.widgets import ContentSwitcher
 
 from queries.reference import COUNTIES
 from tui.clipboard import osc52
@@ -29,6 +29,8 @@ from tui.panes.console import ConsolePane
 from tui.screens.keys import KeysScreen
 from tui.screens.pickers import ChoiceScreen, PromptScreen
 from tui.widgets.context_bar import ContextBar
+from tui.widgets.figure_table import grid_class
+from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from queries.engine import Engine
@@ -131,7 +133,7 @@ class WrpApp(App[None]):
             for pane in PANES:
                 yield pane(id=pane.title.lower())
         # 80 columns hold the pane keys and "? Keys"; ctrl+p is listed under "?".
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyBar(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if self.settings.reveal_phi:
@@ -149,6 +151,7 @@ class WrpApp(App[None]):
         try:
             engine = Engine(settings)
             facts = (engine.default_as_of(), engine.last_eligibility_month(), signature(data_dir))
+            grid_class()  # its imports (pyarrow) load here, not on the UI thread at the first table
             extracts = Extracts(data_dir, engine, *facts)
         except DataError as exc:
             self.post_message(self.OpenFailed(data_dir, exc.title, exc.message))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 import polars as pl
@@ -94,6 +95,18 @@ class Figures:
     @property
     def row_count(self) -> int:
         return self.raw.height
+
+    @cached_property
+    def grid_data(self) -> Any:
+        """The grid's backend over `shown`, its column widths measured: a pass
+        over every cell, made in the worker that built the figures rather than
+        on the UI thread when the grid first draws."""
+        from textual_fastdatatable.backend import create_backend
+
+        backend = create_backend(self.shown, has_header=False)
+        backend.render_markup = True  # cells are escaped rich markup, as the grid reads them
+        backend.column_content_widths  # noqa: B018 (measured now, remembered by the backend)
+        return backend
 
     def row(self, index: int) -> dict[str, Any]:
         return self.raw.row(index, named=True)

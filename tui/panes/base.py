@@ -111,8 +111,8 @@ class Pane(Vertical):
         yield Static("", classes="status")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "back":
-            return len(self.stack) > 1  # hidden from the footer at the top level
+        if action == "back":  # hidden from the footer at the top level, unless it cancels
+            return len(self.stack) > 1 or self.loading_now
         return True
 
     # -- what subclasses provide ---------------------------------------------------
@@ -170,7 +170,9 @@ class Pane(Vertical):
             engine.interrupt()  # the user moved on: stop the query we no longer need
         self.generation += 1
         self.loading_now = True
-        self.query_one(FigureTable).loading = True
+        table = self.query_one(FigureTable)
+        table.display = True
+        table.loading = True
         self.query_one(Notice).clear()
         self.set_status("loading…")
         self.run_load(self.generation, step.level, engine, ctx, self.wrp.mask_members)
@@ -182,6 +184,7 @@ class Pane(Vertical):
         worker = get_current_worker()
         try:
             result = level.load(engine, ctx, mask)
+            result.figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
         except QueryCancelled:
             self.post_message(self.Cancelled(generation))
         except DataError as exc:
@@ -195,15 +198,18 @@ class Pane(Vertical):
             if not worker.is_cancelled:
                 self.post_message(self.Loaded(generation, result))
 
-    def cancel_load(self) -> None:
-        """Called when the pane is hidden mid-load: stop its query."""
+    def cancel_load(self, status: str = "cancelled: shows again when you come back") -> None:
+        """Stop the pane's query (it was hidden mid-load, or Escape pressed)."""
         if self.loading_now and self.wrp.engine is not None:
             self.wrp.engine.interrupt()
             self.workers.cancel_group(self, "load")
             self.generation += 1
             self.loading_now = False
-            self.query_one(FigureTable).loading = False
-            self.set_status("cancelled: shows again when you come back")
+            table = self.query_one(FigureTable)
+            table.loading = False
+            table.display = False  # what it shows belongs to the level or context left
+            self.set_status(status)
+            self.refresh_bindings()
 
     @on(Loaded)
     async def _loaded(self, message: Loaded) -> None:
@@ -305,9 +311,9 @@ class Pane(Vertical):
 
     def action_back(self) -> None:
         if len(self.stack) <= 1:
+            self.cancel_load("cancelled: r or another pane and back loads it again")
             return
-        if self.loading_now:
-            self.cancel_load()
+        self.cancel_load()
         self.stack.pop()
         self.refresh_step()
         self.refresh_bindings()
@@ -361,7 +367,9 @@ class Pane(Vertical):
     def run_refigure(self, generation: int, figures: Figures, changes: dict) -> None:
         from tui.presenting import refigure
 
-        self.post_message(self.Refigured(generation, refigure(figures, **changes)))
+        figures = refigure(figures, **changes)
+        figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
+        self.post_message(self.Refigured(generation, figures))
 
     @on(Refigured)
     async def _refigured(self, message: Refigured) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -95,15 +95,13 @@ def report_query(name: str, filters: Callable[[Context], Filters]) -> QuerySourc
     parameters run_report binds."""
 
     def source(ctx: Context) -> tuple[str, dict[str, object]]:
-        from queries.reports import REPORTS
+        from queries.reports import REPORTS, question_params
 
         report, chosen = REPORTS[name], filters(ctx)
-        params: dict[str, object] = {"as_of": chosen.as_of or ctx.as_of}
-        for key in report.filters:
-            params[key] = getattr(chosen, key)
-        if name in ("adequacy", "exceptions"):
-            params["month"] = chosen.month or ctx.month
-        return report.question, params
+        chosen = replace(chosen, as_of=chosen.as_of or ctx.as_of)
+        if "month" in report.computing:
+            chosen = replace(chosen, month=chosen.month or ctx.month)
+        return report.question, question_params(name, chosen)
 
     return source
 

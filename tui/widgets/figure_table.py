@@ -9,6 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.widget import Widget
+
+from tui.widgets.loading import Loading
 
 if TYPE_CHECKING:
     from tui.presenting import Figures
@@ -64,6 +67,9 @@ class FigureTable(Vertical):
     def compose(self) -> ComposeResult:
         yield from ()
 
+    def get_loading_widget(self) -> Widget:
+        return Loading()
+
     @property
     def grid(self) -> Any:
         return self.children[0] if self.children else None
@@ -87,7 +93,7 @@ class FigureTable(Vertical):
         self.figures = figures
         await self.remove_children()
         grid = grid_class()(
-            data=figures.shown,
+            backend=figures.grid_data,
             column_labels=list(figures.labels),
             fixed_columns=min(fixed_columns, len(figures.labels)),
             cursor_type="cell",
