@@ -57,6 +57,7 @@ WHOLE_VIEWS = (
     ("claim_reversals", "claim_id, line_no"),
     ("reversal_targets", "claim_id, line_no"),
     ("repeated_claim_keys", "claim_id, line_no"),
+    ("latest_dates", None),
 )
 MONTHLY_VIEWS = (
     # claim_facts first: the others read it. Its lines stay in the extract's

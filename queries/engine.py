@@ -148,6 +148,9 @@ class Engine:
         self.cache_note = "cache off"
         try:
             self.connection = duckdb.connect(":memory:", config=config)
+            # Binding the rules and every query re-reads the parquet footers
+            # otherwise (each file of a hive-partitioned table).
+            self.connection.execute("SET parquet_metadata_cache = true")
             self._define_tables()
             self._define_reference()
             for sql in _rules_sql():
@@ -233,7 +236,6 @@ class Engine:
             folders.append(str(self.cache.folder) + "/")
         listed = ", ".join(quote_literal(f) for f in folders)
         self.connection.execute(f"SET allowed_directories = [{listed}]")
-        self.connection.execute("SET parquet_metadata_cache = true")
         self.connection.execute("SET enable_external_access = false")
         self.connection.execute("SET lock_configuration = true")
 
@@ -308,15 +310,22 @@ class Engine:
     def default_as_of(self) -> date:
         """The latest paid_date in claims (contract default), else today."""
         if "claims" in self.usable_tables:
-            latest = self.run_sql("SELECT max(paid_date) FROM claims").item()
-            if latest is not None:
-                return latest
+            latest = self.run_sql(self._latest("latest_paid_date", "max(paid_date) FROM claims"))
+            if latest.item() is not None:
+                return latest.item()
         return date.today()
 
     def last_eligibility_month(self) -> date | None:
         if "eligibility" not in self.usable_tables:
             return None
-        return self.run_sql("SELECT max(month) FROM eligibility").item()
+        return self.run_sql(
+            self._latest("latest_eligibility_month", "max(month) FROM eligibility")
+        ).item()
+
+    def _latest(self, cached: str, scanned: str) -> str:
+        """Read a latest date from the cache when there is one (a scan of the
+        whole extract otherwise)."""
+        return f"SELECT {cached} FROM latest_dates" if self.cache else f"SELECT {scanned}"
 
     def close(self) -> None:
         self.connection.close()
