@@ -12,10 +12,12 @@ import tempfile
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -27,6 +29,7 @@ from queries.privacy import mask_text
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
 
 QUERY_DIR = Path(__file__).parent
+T = TypeVar("T")
 REMEMBERED_ANSWERS = 256  # answers an engine keeps, least recently used dropped first
 REMEMBERED_ROWS = 50_000  # larger answers (member lists of a big county) are not kept
 _PARAMETER = re.compile(r"\$([a-z_]+)")
@@ -140,7 +143,7 @@ class Engine:
             config["threads"] = settings.threads
         self._lock = threading.Lock()
         self._active: set[duckdb.DuckDBPyConnection] = set()
-        self._answers: OrderedDict[tuple, pl.DataFrame] = OrderedDict()
+        self._answers: OrderedDict[tuple, object] = OrderedDict()
         self.sources: dict[str, TableSource] = find_sources(self.data_dir)
         self.problems: list[Problem] = []
         self.usable_tables: set[str] = set()
@@ -251,12 +254,17 @@ class Engine:
         """
         sql = question_sql(question)
         key = (question, *((name, params.get(name)) for name in parameter_names(sql)))
+        return self.remember(key, lambda: self.run_sql(sql, params))
+
+    def remember(self, key: tuple, compute: Callable[[], T]) -> T:
+        """compute(), or the answer it gave for `key` before (answers of more
+        than REMEMBERED_ROWS rows are not kept)."""
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 return self._answers[key]
-        answer = self.run_sql(sql, params)
-        if answer.height <= REMEMBERED_ROWS:
+        answer = compute()
+        if not isinstance(answer, pl.DataFrame) or answer.height <= REMEMBERED_ROWS:
             with self._lock:
                 self._answers[key] = answer
                 while len(self._answers) > REMEMBERED_ANSWERS:

@@ -20,7 +20,7 @@ Factors are exact fractions; money is rounded half-up to cents at the end.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -238,6 +238,14 @@ def project_fiscal_year(
 ) -> Projection:
     """The year-end projection of `fiscal_year` (default: the one open on as_of)."""
     year = fiscal_year or fiscal_year_of(as_of)
+    every = engine.remember(("projection", as_of, year), lambda: _project(engine, as_of, year))
+    if county is None:
+        return every
+    mine = pl.col("county_code") == county  # each county's rows are projected on their own
+    return replace(every, months=every.months.filter(mine), year_end=every.year_end.filter(mine))
+
+
+def _project(engine: Engine, as_of: date, year: int) -> Projection:
     lag = engine.run("claims_lag", as_of=as_of)  # every county: factors are pooled
     factors = completion(lag, as_of)
     months = project_months(lag, as_of, year, factors)
@@ -255,6 +263,4 @@ def project_fiscal_year(
         r["county_code"]: r["pupm_rate"]
         for r in engine.run("pupm_rates", fiscal_year=year).iter_rows(named=True)
     }
-    if county is not None:
-        months = months.filter(pl.col("county_code") == county)
     return Projection(year, as_of, factors, months, year_end(months, billed, rates))
