@@ -1,10 +1,13 @@
 -- Month by month within fiscal year $fiscal_year ($county NULL: every county
 -- summed): users, PUPM billed, claims cost, variance and the running variance.
 WITH
+users AS MATERIALIZED (SELECT * FROM county_month_users(CAST($as_of AS DATE))),
+cost AS MATERIALIZED (SELECT * FROM county_month_cost(CAST($as_of AS DATE))),
+billed AS MATERIALIZED (SELECT * FROM county_month_billing(CAST($as_of AS DATE))),
 keys AS (
-    SELECT county_code, month FROM county_month_users(CAST($as_of AS DATE))
-    UNION SELECT county_code, month FROM county_month_cost(CAST($as_of AS DATE))
-    UNION SELECT county_code, month FROM county_month_billing(CAST($as_of AS DATE))
+    SELECT county_code, month FROM users
+    UNION SELECT county_code, month FROM cost
+    UNION SELECT county_code, month FROM billed
 ),
 months AS (
     SELECT
@@ -14,9 +17,9 @@ months AS (
         coalesce(sum(c.claims_cost), CAST(0 AS DECIMAL(38, 2))) AS actual_claims_cost,
         coalesce(sum(c.federal_match), CAST(0 AS DECIMAL(38, 2))) AS federal_match
     FROM keys k
-    LEFT JOIN county_month_users(CAST($as_of AS DATE)) u USING (county_code, month)
-    LEFT JOIN county_month_cost(CAST($as_of AS DATE)) c USING (county_code, month)
-    LEFT JOIN county_month_billing(CAST($as_of AS DATE)) b USING (county_code, month)
+    LEFT JOIN users u USING (county_code, month)
+    LEFT JOIN cost c USING (county_code, month)
+    LEFT JOIN billed b USING (county_code, month)
     WHERE ($county IS NULL OR k.county_code = $county)
       AND fiscal_year_of(k.month) = $fiscal_year
     GROUP BY k.month

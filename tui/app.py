@@ -212,6 +212,36 @@ class WrpApp(App[None]):
         for pane in self.query(Pane):
             pane.remask(mask)
 
+    def prefetch_panes(self) -> None:
+        """Once the pane in view has its figures, load the top levels of the
+        hidden panes 1-5 in the background, so that switching to one shows it
+        at once. Answers are remembered by the engine, so a pane visited
+        before its prefetch finishes shares the work."""
+        engine, ctx = self.engine, self.context
+        if engine is None or ctx is None:
+            return
+        waiting = [(pane, step) for pane in self.query(Pane)
+                   if pane.prefetches and (step := pane.stale_root()) is not None]  # fmt: skip
+        if waiting:
+            self.run_prefetch(waiting, engine, ctx, self.mask_members)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="prefetch")
+    def run_prefetch(self, waiting: list, engine: Engine, ctx: Context, mask: bool) -> None:
+        from queries.engine import DataError, QueryCancelled
+
+        for pane, step in waiting:
+            if self.context is not ctx:  # the user moved on: a new prefetch follows
+                return
+            try:
+                result = step.level.load(engine, ctx, mask)
+                result.figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
+            except (DataError, QueryCancelled):
+                continue  # the pane shows the problem itself when visited
+            except Exception as exc:  # a bug surfaces when the pane is visited
+                self.log.error("prefetch failed", pane.id, exc)
+                continue
+            self.call_from_thread(pane.prefetched, step, ctx.key(), result)
+
     def action_pane(self, pane_id: str) -> None:
         switcher = self.query_one(ContentSwitcher)
         if switcher.current == pane_id:

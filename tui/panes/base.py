@@ -57,6 +57,7 @@ class Pane(Vertical):
     """Base of panes 1-5. Subclasses give `title` and `root(context)`."""
 
     title: ClassVar[str] = ""
+    prefetches: ClassVar[bool] = True  # its top level loads in the background (see app)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", tooltip="Up one drilldown level"),
         Binding("slash", "filter", "Filter", show=False, tooltip="Keep rows containing a text"),
@@ -220,6 +221,24 @@ class Pane(Vertical):
         step.result = message.result
         step.loaded_for = self.wrp.context.key()
         await self.show_result(step)
+        if self.is_active:
+            self.wrp.prefetch_panes()
+
+    # -- prefetch: the top levels of hidden panes, made while the user reads --------------
+    def stale_root(self) -> Step | None:
+        """The top level, when it is what a visit would load now (no drilldown,
+        no load under way, figures missing or for another context)."""
+        ctx = self.wrp.context
+        if ctx is None or len(self.stack) != 1 or self.loading_now or self.is_active:
+            return None
+        step = self.stack[0]
+        return None if step.result is not None and step.loaded_for == ctx.key() else step
+
+    def prefetched(self, step: Step, key: tuple, result: LevelResult) -> None:
+        """A prefetched top level arrived: keep it if it still applies."""
+        if self.stack and self.stack[0] is step and not self.loading_now:
+            if self.wrp.context is not None and self.wrp.context.key() == key:
+                step.result, step.loaded_for = result, key
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

@@ -36,6 +36,7 @@ def sections() -> tuple[Any, ...]:
 
 class ClosePane(Pane):
     title = "Close"
+    prefetches = False  # its checks read every claim line: loaded when asked for
     # Priority: the table would take tab to move its cursor (→ does that already).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "section(1)", "Section", show=False, tooltip="Next section of the close",

@@ -147,6 +147,8 @@ class ResultsTable(FigureTable, can_focus=True):
 class ConsolePane(Pane):
     """Pane 7. Not a drilldown: the base class's stack stays empty."""
 
+    prefetches = False  # no levels: it runs what the user types
+
     title = "Query"
     DEFAULT_CSS = """
     ConsolePane > .console { height: 1fr; }
