@@ -226,6 +226,12 @@ async def big_result(app, timings: Timings) -> None:
         "error": None,
     }  # fmt: skip
     table = console.query_one(ResultsTable)
+    # A person pages once the grid is on screen: wait for its layout (paging
+    # a grid of height 0 moves nothing).
+    await asyncio.wait_for(
+        timings.frames.until(lambda: table.grid is not None and table.grid.size.height > 0),
+        STEP_TIMEOUT,
+    )
     actions = {"pagedown": "page_down", "end": "scroll_end", "home": "scroll_home"}
     for index, key in enumerate(["pagedown"] * 5 + ["end", "home"]):
         before = table.cursor[0]

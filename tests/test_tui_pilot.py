@@ -435,3 +435,46 @@ async def test_no_pane_shows_a_full_cin(region):
         assert "9•••••68B" in "".join(screens)  # a member-level view was reached
         for text in screens:
             assert not CIN.search(text), CIN.search(text)
+
+
+async def test_hidden_panes_are_prefetched_for_the_context_in_view(region, engine):
+    """Once the Overview shows, panes 2-5 hold their figures before a visit,
+    for the context in view; the close and SQL panes are left alone."""
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        key = app.context.key()
+        panes = {pane.id: pane for pane in app.query("Pane")}
+        for name in ("users", "invoices", "adequacy", "reconciliation"):
+            step = panes[name].stack[0]
+            assert step.result is not None and step.loaded_for == key, name
+        assert panes["close"].stack[0].result is None
+        # A visit shows the prefetched figures without a load of its own.
+        loads = panes["invoices"].generation
+        await press(pilot, "3")
+        assert panes["invoices"].generation == loads
+        invoices = run_report(engine, "invoices", Filters(fiscal_year=2025))
+        assert [(row[0], row[1]) for row in cells(app)] == [
+            (display.county_label(r["county_code"]), r["month"].strftime("%Y-%m"))
+            for r in invoices.iter_rows(named=True)
+        ]
+        # A county change prefetches again, for the new context.
+        app.set_county("25")
+        await settle(pilot)
+        step = panes["reconciliation"].stack[0]
+        assert step.loaded_for == app.context.key()
+        assert [row[0] for row in step.result.figures.raw.iter_rows()] == ["25"]
+
+
+async def test_escape_cancels_a_load_at_the_top_level(region):
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = app.active_pane
+        pane.loading_now = True  # a load under way (figures for another context)
+        app.engine.interrupt = lambda: None
+        await pilot.press("escape")
+        assert not pane.loading_now
+        status = str(pane.query_one(".status").render())
+        assert "cancelled" in status
+        assert not pane.query_one("FigureTable").display  # no figures of the old context

@@ -116,6 +116,7 @@ class WrpApp(App[None]):
         self.watch_extracts = watch
         self.extracts: Extracts | None = None
         self.last_export: Path | None = None
+        self.prefetched_for: Context | None = None
 
     @property
     def engine(self) -> Engine | None:
@@ -218,14 +219,15 @@ class WrpApp(App[None]):
         at once. Answers are remembered by the engine, so a pane visited
         before its prefetch finishes shares the work."""
         engine, ctx = self.engine, self.context
-        if engine is None or ctx is None:
+        if engine is None or ctx is None or ctx is self.prefetched_for:
             return
+        self.prefetched_for = ctx  # once per context: later loads are the user's own
         waiting = [(pane, step) for pane in self.query(Pane)
                    if pane.prefetches and (step := pane.stale_root()) is not None]  # fmt: skip
         if waiting:
             self.run_prefetch(waiting, engine, ctx, self.mask_members)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="prefetch")
+    @work(thread=True, exit_on_error=False, group="prefetch")
     def run_prefetch(self, waiting: list, engine: Engine, ctx: Context, mask: bool) -> None:
         from queries.engine import DataError, QueryCancelled
 
@@ -240,7 +242,7 @@ class WrpApp(App[None]):
             except Exception as exc:  # a bug surfaces when the pane is visited
                 self.log.error("prefetch failed", pane.id, exc)
                 continue
-            self.call_from_thread(pane.prefetched, step, ctx.key(), result)
+            self.call_from_thread(pane.prefetched, step, ctx.key(), mask, result)
 
     def action_pane(self, pane_id: str) -> None:
         switcher = self.query_one(ContentSwitcher)

@@ -234,10 +234,12 @@ class Pane(Vertical):
         step = self.stack[0]
         return None if step.result is not None and step.loaded_for == ctx.key() else step
 
-    def prefetched(self, step: Step, key: tuple, result: LevelResult) -> None:
-        """A prefetched top level arrived: keep it if it still applies."""
-        if self.stack and self.stack[0] is step and not self.loading_now:
-            if self.wrp.context is not None and self.wrp.context.key() == key:
+    def prefetched(self, step: Step, key: tuple, mask: bool, result: LevelResult) -> None:
+        """A prefetched top level arrived: keep it if it still applies (same
+        level, same context, member IDs masked as they are now)."""
+        ctx = self.wrp.context
+        if self.stack and self.stack[0] is step and not self.loading_now and step.result is None:
+            if ctx is not None and ctx.key() == key and mask == self.wrp.mask_members:
                 step.result, step.loaded_for = result, key
 
     @on(Failed)
