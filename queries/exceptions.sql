@@ -32,9 +32,12 @@ catalogue (ord, "check", severity, detail) AS (
 ),
 counts AS (
     SELECT "check",
+           -- FILTER: the distinct sets hold only their own check's rows.
            CASE "check"
-               WHEN 'zip_not_located' THEN count(DISTINCT member_id)
-               WHEN 'expiring_credentials' THEN count(DISTINCT reference)
+               WHEN 'zip_not_located'
+                   THEN count(DISTINCT member_id) FILTER (WHERE "check" = 'zip_not_located')
+               WHEN 'expiring_credentials'
+                   THEN count(DISTINCT reference) FILTER (WHERE "check" = 'expiring_credentials')
                ELSE count(*) END AS count
     FROM exception_findings(CAST($as_of AS DATE), CAST($month AS DATE))
     GROUP BY "check"

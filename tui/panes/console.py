@@ -235,8 +235,10 @@ class ConsolePane(Pane):
         yield Notice()
         with Horizontal(classes="console"):
             with Vertical(classes="work"):
+                # Highlighting is switched on at the first visit (on_show):
+                # loading the SQL grammar would delay the dashboard's first frame.
                 yield SqlEditor.code_editor(
-                    "", language=sql_language(), soft_wrap=True, placeholder=PLACEHOLDER,
+                    "", language=None, soft_wrap=True, placeholder=PLACEHOLDER,
                     show_line_numbers=False,
                 )  # fmt: skip
                 yield Static("", classes="params")
@@ -248,6 +250,10 @@ class ConsolePane(Pane):
     @property
     def editor(self) -> SqlEditor:
         return self.query_one(SqlEditor)
+
+    def on_show(self) -> None:
+        if self.editor.language is None and (language := sql_language()):
+            self.editor.language = language
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_query":
