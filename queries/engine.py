@@ -192,26 +192,29 @@ class Engine:
             self.connection.execute(f'CREATE VIEW "{table}" AS SELECT {stand_in} WHERE false')
 
     def _define_reference(self) -> None:
-        con = self.connection
-        con.execute(
-            "CREATE TABLE ref_counties (county_code VARCHAR, county_name VARCHAR,"
-            " size_category VARCHAR, max_miles INTEGER, max_minutes INTEGER)"
+        counties = [(c.code, c.name, c.size, *DISTANCE_STANDARDS[c.size]) for c in COUNTIES]
+        levels = [
+            (code, name, TIMELY_ACCESS_DAYS.get(code), i)
+            for i, (code, name) in enumerate(LEVELS_OF_CARE.items())
+        ]
+        self._reference_table(
+            "ref_counties (county_code VARCHAR, county_name VARCHAR, size_category VARCHAR,"
+            " max_miles INTEGER, max_minutes INTEGER)",
+            counties,
         )
-        con.executemany(
-            "INSERT INTO ref_counties VALUES (?, ?, ?, ?, ?)",
-            [(c.code, c.name, c.size, *DISTANCE_STANDARDS[c.size]) for c in COUNTIES],
+        self._reference_table(
+            "ref_levels (level_of_care VARCHAR, level_name VARCHAR, timely_days INTEGER,"
+            " sort_order INTEGER)",
+            levels,
         )
-        con.execute(
-            "CREATE TABLE ref_levels (level_of_care VARCHAR, level_name VARCHAR,"
-            " timely_days INTEGER, sort_order INTEGER)"
-        )
-        con.executemany(
-            "INSERT INTO ref_levels VALUES (?, ?, ?, ?)",
-            [
-                (code, name, TIMELY_ACCESS_DAYS.get(code), i)
-                for i, (code, name) in enumerate(LEVELS_OF_CARE.items())
-            ],
-        )
+
+    def _reference_table(self, definition: str, rows: list[tuple]) -> None:
+        """One INSERT for all rows (executemany costs a statement per row)."""
+        self.connection.execute(f"CREATE TABLE {definition}")
+        row = "(" + ", ".join("?" * len(rows[0])) + ")"
+        values = [value for r in rows for value in r]
+        name = definition.split()[0]
+        self.connection.execute(f"INSERT INTO {name} VALUES {', '.join([row] * len(rows))}", values)
 
     def _use_fact_cache(self, root: Path) -> None:
         """Read claim facts from the cache, building it once per extract version.

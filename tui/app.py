@@ -152,7 +152,6 @@ class WrpApp(App[None]):
         try:
             engine = Engine(settings)
             facts = (engine.default_as_of(), engine.last_eligibility_month(), signature(data_dir))
-            grid_class()  # its imports (pyarrow) load here, not on the UI thread at the first table
             extracts = Extracts(data_dir, engine, *facts)
         except DataError as exc:
             self.post_message(self.OpenFailed(data_dir, exc.title, exc.message))
@@ -160,6 +159,7 @@ class WrpApp(App[None]):
             self.post_message(self.OpenFailed(data_dir, "Cannot read the folder", str(exc)))
         else:
             self.post_message(self.Opened(extracts, reload))
+            grid_class()  # its imports (pyarrow) load here while the Overview's queries run
 
     @on(Opened)
     def _opened(self, message: Opened) -> None:

@@ -58,20 +58,22 @@ CREATE OR REPLACE MACRO member_access(m) AS TABLE
 -- repeats its key).
 CREATE OR REPLACE MACRO county_access(m) AS TABLE
     WITH
+    -- Every located ZIP in every county, so that a member without a match is
+    -- one whose ZIP is not located.
     reach AS (
-        SELECT c.county_code, n.zip,
-               bit_or(CASE WHEN n.miles <= c.max_miles THEN 1 << lv.sort_order ELSE 0 END)
+        SELECT c.county_code, z.zip,
+               coalesce(bit_or(CASE WHEN n.miles <= c.max_miles THEN 1 << lv.sort_order END), 0)
                    AS within_bits
         FROM ref_counties c
-        CROSS JOIN nearest_sites(m) n
-        JOIN standard_levels() lv USING (level_of_care)
+        CROSS JOIN (SELECT DISTINCT zip FROM zips WHERE zip IS NOT NULL) z
+        LEFT JOIN nearest_sites(m) n ON n.zip = z.zip
+        LEFT JOIN standard_levels() lv ON lv.level_of_care = n.level_of_care
         GROUP BY ALL
     ),
     per_member AS (
         SELECT e.member_id, e.county_code,
                bit_or(coalesce(r.within_bits, 0)) AS within_bits,
-               bool_or(e.zip IS NULL OR e.zip NOT IN (SELECT zip FROM zips WHERE zip IS NOT NULL))
-                   AS not_located
+               bool_or(r.zip IS NULL) AS not_located
         FROM eligibility e
         LEFT JOIN reach r ON r.county_code = e.county_code AND r.zip = e.zip
         WHERE e.month = CAST(m AS DATE)
