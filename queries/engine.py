@@ -13,6 +13,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
@@ -144,6 +145,7 @@ class Engine:
         self._lock = threading.Lock()
         self._active: set[duckdb.DuckDBPyConnection] = set()
         self._answers: OrderedDict[tuple, object] = OrderedDict()
+        self._computing: dict[tuple, Future] = {}
         self.sources: dict[str, TableSource] = find_sources(self.data_dir)
         self.problems: list[Problem] = []
         self.usable_tables: set[str] = set()
@@ -154,6 +156,9 @@ class Engine:
             # Binding the rules and every query re-reads the parquet footers
             # otherwise (each file of a hive-partitioned table).
             self.connection.execute("SET parquet_metadata_cache = true")
+            # DuckDB draws a progress bar on the terminal for a long query: over
+            # the dashboard's screen. Cursors inherit this.
+            self.connection.execute("SET enable_progress_bar = false")
             self._define_tables()
             self._define_reference()
             for sql in _rules_sql():
@@ -261,17 +266,34 @@ class Engine:
 
     def remember(self, key: tuple, compute: Callable[[], T]) -> T:
         """compute(), or the answer it gave for `key` before (answers of more
-        than REMEMBERED_ROWS rows are not kept)."""
+        than REMEMBERED_ROWS rows are not kept). A thread asking what another
+        is computing waits for that answer (a pane visited while the
+        background load asks the same question)."""
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 return self._answers[key]
-        answer = compute()
-        if not isinstance(answer, pl.DataFrame) or answer.height <= REMEMBERED_ROWS:
+            pending = self._computing.get(key)
+            if pending is None:
+                self._computing[key] = Future()
+        if pending is not None:
+            try:
+                return pending.result()
+            except Exception:  # noqa: S110 (cancelled or failed there: ask it here)
+                pass
+            return compute()
+        try:
+            answer = compute()
+        except BaseException as exc:
             with self._lock:
+                self._computing.pop(key).set_exception(exc)
+            raise
+        with self._lock:
+            if not isinstance(answer, pl.DataFrame) or answer.height <= REMEMBERED_ROWS:
                 self._answers[key] = answer
                 while len(self._answers) > REMEMBERED_ANSWERS:
                     self._answers.popitem(last=False)
+            self._computing.pop(key).set_result(answer)
         return answer
 
     def run_sql(self, sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:

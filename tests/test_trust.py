@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from queries.engine import DataError, Engine, Settings
-from queries.reports import REPORTS
+from queries.reports import REPORTS, Filters, run_report
 from tests.rules_fixture import build_rules_extracts
 from wrp_tui import DEMO_DATA, cli
 
@@ -166,8 +166,9 @@ def test_public_report_without_policy_is_refused():
 
 # -- resources -------------------------------------------------------------------
 def test_out_of_memory_is_a_message_not_a_crash(data_dir):
-    with pytest.raises(DataError) as caught:
-        Engine(Settings(DEMO_DATA, memory_limit="1MB", use_cache=False))
+    with pytest.raises(DataError) as caught:  # on opening, or at the first question
+        engine = Engine(Settings(DEMO_DATA, memory_limit="1MB", use_cache=False))
+        run_report(engine, "users", Filters())
     assert caught.value.title == "Out of memory"
     result = run_cli("report", "users", "--memory-limit", "1MB")
     assert result.exit_code == 1

@@ -220,9 +220,9 @@ class Pane(Vertical):
         step = self.step
         step.result = message.result
         step.loaded_for = self.wrp.context.key()
-        await self.show_result(step)
         if self.is_active:
             self.wrp.prefetch_panes()
+        await self.show_result(step)
 
     # -- prefetch: the top levels of hidden panes, made while the user reads --------------
     def stale_root(self) -> Step | None:
