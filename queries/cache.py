@@ -124,13 +124,8 @@ class FactCache:
             target.parent.mkdir(exist_ok=True)
             source = f"claim_facts_build({bounds})" if view == "claim_facts" else f"{view}_build()"
             self._write(connection, source, order, target)
-            if view == "claim_facts":
+            if view == "claim_facts":  # the rollups read this chunk's facts alone
                 self._point(connection, "claim_facts", target)
-        # Back to the on-the-fly rule until the cached files are pointed at.
-        connection.execute(
-            "CREATE OR REPLACE VIEW claim_facts AS"
-            " SELECT * FROM claim_facts_build(DATE '-infinity', DATE 'infinity', true)"
-        )
 
     @staticmethod
     def _write(connection, source: str, order: str | None, target: Path) -> None:
