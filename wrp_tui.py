@@ -152,12 +152,18 @@ def fail(title: str, message: str, code: int = 1) -> typer.Exit:
 
 
 def open_engine(data: Path, memory_limit: str | None = None, threads: int | None = None):
+    """The engine over `data`; rows it leaves out (dates the rules cannot use)
+    are said on stderr, so that no figure is printed without that warning."""
     from queries.engine import DataError, Engine, Settings
 
     try:
-        return Engine(Settings(data, memory_limit=memory_limit, threads=threads))
+        engine = Engine(Settings(data, memory_limit=memory_limit, threads=threads))
+        left_out = engine.dates_left_out()
     except DataError as exc:
         raise fail(exc.title, exc.message) from None
+    for problem in left_out:
+        stderr.print(f"[yellow]![/] {problem.describe()}", highlight=False)
+    return engine
 
 
 # -- commands ----------------------------------------------------------------
@@ -212,6 +218,8 @@ def check(
         if not found:
             found = content_problems(engine.connection, engine.sources[table])
         problems.extend(found)
+    unread = {p.table for p in problems if p.message.startswith("unreadable")}
+    problems.extend(p for p in engine.dates_left_out() if p.table not in unread)
     blocking = [p for p in problems if p.blocking]
     for problem in problems:
         mark = "[red]✗[/]" if problem.blocking else "[yellow]![/]"

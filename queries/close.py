@@ -74,6 +74,14 @@ def coverage(engine: Engine, month: date) -> list[CheckItem]:
             + (", ".join(unusable) if unusable else "none"),
         )
     )  # fmt: skip
+    left_out = [p for p in engine.dates_left_out() if p.blocking]
+    items.append(
+        CheckItem(
+            "dates_out_of_range", "blocking", len(left_out),
+            "; ".join(p.describe() for p in left_out)
+            or "every date the invoice turns on is within 1900-2100",
+        )
+    )  # fmt: skip
     last_elig = engine.last_eligibility_month()
     short = last_elig is None or last_elig < month
     items.append(

@@ -129,3 +129,17 @@ PATTERNS: dict[str, str] = {
     "provider_id": r"^\d{10}$",
     "zip": r"^\d{5}$",
 }
+
+# Dates the rules can use. A date outside (a typo like 10000-01-01, the
+# 'infinity' of some systems) cannot be placed in a month or fiscal year: its
+# row is left out of the figures, and `check` names the column.
+DATE_FLOOR = "1900-01-01"
+DATE_CEILING = "2100-12-31"
+# Dates on which money or user figures turn: a row left out for one of these
+# changes an invoice, so `check` and the close treat it as blocking.
+FIGURE_DATES: frozenset[tuple[str, str]] = frozenset({
+    ("claims", "service_date"), ("claims", "paid_date"), ("eligibility", "month"),
+    ("invoices", "service_month"), ("invoices", "issued_date"), ("payments", "received_date"),
+})  # fmt: skip
+# Tables without which no figure means anything: empty, they block like a missing one.
+REQUIRED_ROWS = ("claims", "eligibility", "pupm_rates")

@@ -24,8 +24,20 @@ import duckdb
 import polars as pl
 
 from queries.cache import FactCache, default_cache_root, extract_version
-from queries.contract import TABLES
-from queries.extracts import Problem, TableSource, find_sources, inspect_schema, quote_literal
+from queries.contract import REQUIRED_ROWS, TABLES
+from queries.extracts import (
+    Problem,
+    TableSource,
+    date_suspects,
+    empty_problem,
+    find_sources,
+    in_range,
+    inspect_schema,
+    out_of_range_problems,
+    quote_literal,
+    row_count,
+    unreadable,
+)  # fmt: skip
 from queries.privacy import mask_text
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
 
@@ -37,6 +49,14 @@ _PARAMETER = re.compile(r"\$([a-z_]+)")
 _COMMENT = re.compile(r"--[^\n]*")
 _WORD = re.compile(r"[a-z_][a-z0-9_]*")
 _DEFINITION = re.compile(r"CREATE OR REPLACE (?:MACRO|VIEW) (\w+)", re.IGNORECASE)
+# Part of the cache version: cached facts built before out-of-range dates were
+# left out of the table views must not be reused.
+_VIEW_RULES = "table views: dates outside 1900-2100 left out"
+# Errors of a parquet file that does not read through (a corrupt page).
+_CORRUPT = (
+    "parquet", "thrift", "tprotocol", "invalid data", "don't know what type", "corrupt",
+    "unexpected end", "snappy", "zstd", "decompress", "out of buffer",
+)  # fmt: skip
 # DuckDB types for the empty stand-in of an unusable table.
 _STAND_IN_TYPES = {
     "text": "VARCHAR", "date": "DATE", "bool": "BOOLEAN", "int": "INTEGER",
@@ -149,6 +169,8 @@ class Engine:
         self.sources: dict[str, TableSource] = find_sources(self.data_dir)
         self.problems: list[Problem] = []
         self.usable_tables: set[str] = set()
+        # Date columns whose rows outside 1900-2100 are left out of the views.
+        self.date_suspects: dict[str, tuple[str, ...]] = {}
         self.cache: FactCache | None = None
         self.cache_note = "cache off"
         try:
@@ -179,12 +201,18 @@ class Engine:
                 )
                 continue
             problems = inspect_schema(self.connection, source)
+            if not problems and table in REQUIRED_ROWS and not row_count(self.connection, source):
+                problems = [empty_problem(table)]
             self.problems.extend(problems)
             if any(p.blocking for p in problems):
                 continue
             select = ", ".join(f'"{c}"' for c in columns)
+            suspects = date_suspects(self.connection, source)
+            where = " WHERE " + " AND ".join(map(in_range, suspects)) if suspects else ""
+            if suspects:
+                self.date_suspects[table] = suspects
             self.connection.execute(
-                f'CREATE VIEW "{table}" AS SELECT {select} FROM {source.scan_sql()}'
+                f'CREATE VIEW "{table}" AS SELECT {select} FROM {source.scan_sql()}{where}'
             )
             self.usable_tables.add(table)
         # Unusable tables get an empty stand-in so that the rule macros can be
@@ -226,7 +254,8 @@ class Engine:
         Without a writable cache the facts are computed per query: slower, same."""
         if not {"claims", "eligibility"} <= self.usable_tables:
             return
-        version = extract_version(self.data_dir, self.sources.values(), "".join(_rules_sql()))
+        rules = "".join(_rules_sql()) + _VIEW_RULES
+        version = extract_version(self.data_dir, self.sources.values(), rules)
         cache = FactCache(root.resolve(), self.data_dir, version)
         try:
             cache.attach(self.connection)
@@ -308,7 +337,7 @@ class Engine:
         except duckdb.InterruptException as exc:
             raise QueryCancelled(str(exc)) from exc
         except duckdb.Error as exc:
-            raise self._translate(exc) from exc
+            raise self._translate(exc, sql) from exc
         finally:
             with self._lock:
                 self._active.discard(cursor)
@@ -326,8 +355,12 @@ class Engine:
             reasons = "; ".join(p.describe() for p in self.problems if p.table == table)
             raise DataError(f"Extract {table!r} is unusable", reasons)
 
-    def _translate(self, exc: duckdb.Error) -> DataError:
+    def _translate(self, exc: duckdb.Error, sql: str | None = None) -> DataError:
         text = str(exc)
+        first_line = text.splitlines()[0] if text else type(exc).__name__
+        if sql is not None and any(word in text.lower() for word in _CORRUPT):
+            if (broken := self._unreadable_source(sql, first_line)) is not None:
+                return DataError(f"Extract {broken.table!r} is unreadable", broken.describe())
         if isinstance(exc, duckdb.PermissionException):
             return DataError("Read-only", "reading files outside the extracts folder is refused")
         if isinstance(exc, duckdb.OutOfMemoryException):
@@ -335,9 +368,43 @@ class Engine:
                 "Out of memory",
                 "the query needed more memory than the limit allows; raise --memory-limit",
             )
-        if isinstance(exc, duckdb.IOException | duckdb.InvalidInputException):
-            return DataError("Unreadable extract", text.splitlines()[0])
-        return DataError("Query failed", text.splitlines()[0])
+        if isinstance(exc, duckdb.IOException):
+            return DataError("Unreadable extract", first_line)
+        return DataError("Query failed", first_line)
+
+    def _unreadable_source(self, sql: str, error: str) -> Problem | None:
+        """Which table (and file) of those `sql` reads does not read through."""
+        from queries.extracts import broken_file
+
+        cursor = self.connection.cursor()
+        try:
+            for table in sorted(tables_used(sql) & self.usable_tables):
+                source = self.sources[table]
+                if broken_file(cursor, source) is not None:
+                    return unreadable(cursor, source, error)
+        except duckdb.Error:
+            return None
+        finally:
+            cursor.close()
+        return None
+
+    def dates_left_out(self) -> list[Problem]:
+        """Rows the table views leave out for a date the rules cannot use, by
+        table and column (blocking where it changes an invoice). Counted once."""
+        def count() -> list[Problem]:
+            cursor = self.connection.cursor()
+            try:
+                return [
+                    problem
+                    for table, columns in sorted(self.date_suspects.items())
+                    for problem in out_of_range_problems(cursor, self.sources[table], columns)
+                ]
+            except duckdb.Error as exc:
+                raise self._translate(exc) from exc
+            finally:
+                cursor.close()
+
+        return self.remember(("dates_left_out",), count) if self.date_suspects else []
 
     # -- facts about the extracts -----------------------------------------
     def default_as_of(self) -> date:

@@ -8,8 +8,18 @@ from pathlib import Path
 
 import duckdb
 
-from queries.contract import CODES, KEYS, KINDS, PATTERNS, TABLES
-from queries.privacy import mask_text
+from queries.contract import (
+    CODES,
+    DATE_CEILING,
+    DATE_FLOOR,
+    FIGURE_DATES,
+    KEYS,
+    KINDS,
+    PATTERNS,
+    REQUIRED_ROWS,
+    TABLES,
+)  # fmt: skip
+from queries.privacy import mask_member_id, mask_text
 from queries.reference import COUNTIES, LEVELS_OF_CARE
 
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
@@ -41,9 +51,19 @@ class TableSource:
         """A read_parquet(...) call for this source. Paths are quoted literals:
         they come from the command line, never from SQL typed by a user."""
         if self.partitioned:
-            glob = quote_literal(str(self.path / "**" / "*.parquet"))
-            return f"read_parquet({glob}, hive_partitioning = true, union_by_name = true)"
-        return f"read_parquet({quote_literal(str(self.path))})"
+            return f"read_parquet({self.pattern()}, hive_partitioning = true, union_by_name = true)"
+        return f"read_parquet({self.pattern()})"
+
+    def pattern(self) -> str:
+        """The file or glob, as a SQL literal."""
+        return quote_literal(str(self.path / "**" / "*.parquet" if self.partitioned else self.path))
+
+    def files(self) -> list[Path]:
+        return sorted(self.path.rglob("*.parquet")) if self.partitioned else [self.path]
+
+    def where(self) -> str:
+        """`T.parquet` or `T/` as the user would look for it."""
+        return f"{self.path.name}/" if self.partitioned else self.path.name
 
 
 def quote_literal(text: str) -> str:
@@ -97,19 +117,118 @@ def inspect_schema(connection: duckdb.DuckDBPyConnection, source: TableSource) -
     return problems
 
 
+def _read_all(connection: duckdb.DuckDBPyConnection, scan: str, table: str) -> int:
+    """Read every value of the contract's columns (a corrupt page fails here;
+    count(column) alone is answered from the footers, a hash is not)."""
+    columns = ", ".join(f'bit_xor(hash("{c}"))' for c in TABLES[table])
+    rows, *_ = connection.execute(f"SELECT count(*), {columns} FROM {scan}").fetchone()
+    return rows
+
+
+def broken_file(connection: duckdb.DuckDBPyConnection, source: TableSource) -> Path | None:
+    """The first file of a table that cannot be read through (None: all read)."""
+    for path in source.files():
+        try:
+            _read_all(connection, f"read_parquet({quote_literal(str(path))})", source.table)
+        except duckdb.Error:
+            return path
+    return None
+
+
+def unreadable(connection: duckdb.DuckDBPyConnection, source: TableSource, error: str) -> Problem:
+    """A table that fails to read, naming the file that breaks."""
+    path = broken_file(connection, source) if source.partitioned else source.path
+    where = path.relative_to(source.path.parent) if path else source.where()
+    return Problem(source.table, None, f"unreadable data in {where} ({error})")
+
+
+def empty_problem(table: str) -> Problem:
+    """No rows: blocking for the tables every figure needs, a warning otherwise."""
+    if table in REQUIRED_ROWS:
+        return Problem(table, None, "empty: no rows, and the figures need them")
+    return Problem(table, None, "empty: no rows", blocking=False)
+
+
+def row_count(connection: duckdb.DuckDBPyConnection, source: TableSource) -> int:
+    """Rows in a table, from the parquet footers (no data is read)."""
+    return connection.execute(f"SELECT count(*) FROM {source.scan_sql()}").fetchone()[0]
+
+
 def scan_problems(connection: duckdb.DuckDBPyConnection, source: TableSource) -> list[Problem]:
     """Problems found by reading every row of a table (corrupt pages, no rows)."""
-    columns = ", ".join(f'count("{c}")' for c in TABLES[source.table])
     try:
-        rows, *_ = connection.execute(
-            f"SELECT count(*), {columns} FROM {source.scan_sql()}"
-        ).fetchone()
+        rows = _read_all(connection, source.scan_sql(), source.table)
     except duckdb.Error as exc:
-        first_line = str(exc).splitlines()[0]
-        return [Problem(source.table, None, f"unreadable data ({first_line})")]
+        return [unreadable(connection, source, str(exc).splitlines()[0])]
     if rows == 0:
-        return [Problem(source.table, None, "empty: no rows", blocking=False)]
+        return [empty_problem(source.table)]
     return []
+
+
+def date_columns(table: str) -> list[str]:
+    return [c for c, kind in TABLES[table].items() if kind == "date"]
+
+
+def in_range(column: str) -> str:
+    """SQL: the column is NULL or a date the rules can use."""
+    return (
+        f'("{column}" IS NULL OR "{column}" BETWEEN '
+        f"DATE '{DATE_FLOOR}' AND DATE '{DATE_CEILING}')"
+    )
+
+
+def date_suspects(connection: duckdb.DuckDBPyConnection, source: TableSource) -> tuple[str, ...]:
+    """Date columns that may hold a date outside DATE_FLOOR..DATE_CEILING, by
+    the parquet statistics (footers only): the others need no row filter."""
+    columns = date_columns(source.table)
+    if not columns:
+        return ()
+    listed = ", ".join(quote_literal(c) for c in columns)
+    low, high = (f"TRY_CAST(stats_{end}_value AS DATE)" for end in ("min", "max"))
+    found = connection.execute(
+        f"SELECT DISTINCT path_in_schema FROM parquet_metadata({source.pattern()}) "
+        f"WHERE path_in_schema IN ({listed}) "
+        f"AND num_values > coalesce(stats_null_count, 0) "
+        f"AND ({low} IS NULL OR {high} IS NULL "
+        f"OR {low} < DATE '{DATE_FLOOR}' OR {high} > DATE '{DATE_CEILING}')"
+    ).fetchall()
+    suspects = {name for (name,) in found}
+    return tuple(c for c in columns if c in suspects)
+
+
+def out_of_range_problems(
+    connection: duckdb.DuckDBPyConnection, source: TableSource, columns: tuple[str, ...]
+) -> list[Problem]:
+    """Rows left out of the figures for a date the rules cannot use, by column,
+    with up to three rows named by their key (member IDs masked)."""
+    problems = []
+    key = KEYS[source.table]
+    for column in columns:
+        shown = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in (*key, column))
+        count, examples = connection.execute(
+            f"SELECT count(*), list([{shown}])[1:3] FROM {source.scan_sql()} "
+            f"WHERE NOT {in_range(column)}"
+        ).fetchone()
+        if not count:
+            continue
+        shown = ", ".join(_row_example(key, values) for values in examples)
+        rows = "row" if count == 1 else "rows"
+        problems.append(
+            Problem(
+                source.table, column,
+                f"{count:,} {rows} with a date outside {DATE_FLOOR}..{DATE_CEILING}, "
+                f"left out of the figures (e.g. {shown})",
+                blocking=(source.table, column) in FIGURE_DATES,
+            )
+        )  # fmt: skip
+    return problems
+
+
+def _row_example(key: tuple[str, ...], values: list[str | None]) -> str:
+    *ids, value = values
+    pairs = zip(key, ids, strict=True)
+    named = [mask_member_id(v) if k == "member_id" else str(v) for k, v in pairs]
+    return f"{'/'.join(named)}: {value}"
 
 
 def _examples(values: list[object]) -> str:
@@ -131,13 +250,13 @@ def content_checks(table: str) -> list[tuple[str | None, str, str, str]]:
         )
     )
     for column, kind in columns.items():
-        if kind == "date":
+        if kind == "date":  # outside 1900-2100: out_of_range_problems
             checks.append(
                 (
                     column,
-                    "dates after 2100 or before 2000",
-                    f"\"{column}\" > DATE '2100-01-01' OR \"{column}\" < DATE '2000-01-01'",
-                    f'"{column}"',
+                    "dates before 2000",
+                    f"\"{column}\" BETWEEN DATE '{DATE_FLOOR}' AND DATE '1999-12-31'",
+                    f'CAST("{column}" AS VARCHAR)',
                 )
             )
         codes = None

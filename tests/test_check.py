@@ -77,13 +77,23 @@ def test_check_corrupt_file(extracts):
     assert "Traceback" not in result.output
 
 
-def test_check_empty_table_is_a_warning(tmp_path):
+def test_check_empty_table_is_a_warning(extracts):
+    data = pq.read_table(extracts / "payments.parquet").slice(0, 0)
+    pq.write_table(data, extracts / "payments.parquet")
+    result = run_cli("check", extracts)
+    assert result.exit_code == 0, result.output
+    assert "! payments: empty: no rows" in result.stdout
+
+
+def test_check_blocks_on_empty_tables_the_figures_need(tmp_path):
     from tests.extract_builder import write_extracts
 
     folder = write_extracts(tmp_path / "empty")
     result = run_cli("check", folder)
-    assert result.exit_code == 0
-    assert "claims: empty: no rows" in result.stdout
+    assert result.exit_code == 1
+    for table in ("claims", "eligibility", "pupm_rates"):
+        assert f"✗ {table}: empty: no rows, and the figures need them" in result.stdout
+    assert "! payments: empty: no rows" in result.stdout
 
 
 def test_check_not_a_folder(tmp_path):
@@ -157,6 +167,9 @@ def test_check_warns_about_rows_with_examples_masked(tmp_path):
     assert "eligibility.county_code: 1 values outside the contract's codes (e.g. 99)" in out
     assert "eligibility.fmap_group: 1 values outside the contract's codes (e.g. OTHER)" in out
     assert "eligibility.member_id: 1 values not shaped like the contract says (e.g. 1234)" in out
-    assert "referrals.request_date: 1 dates after 2100 or before 2000 (e.g. 2999-01-01)" in out
+    assert (  # a referral date is no invoice figure: a warning, the row left out
+        "! referrals.request_date: 1 row with a date outside 1900-01-01..2100-12-31, "
+        "left out of the figures (e.g. R99: 2999-01-01)" in out
+    )
     assert "warning(s) above" in out
     assert "10000001A" not in out
