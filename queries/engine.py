@@ -31,6 +31,7 @@ from queries.extracts import (
     date_suspects,
     empty_problem,
     find_sources,
+    first_line,
     in_range,
     inspect_schema,
     out_of_range_problems,
@@ -357,9 +358,9 @@ class Engine:
 
     def _translate(self, exc: duckdb.Error, sql: str | None = None) -> DataError:
         text = str(exc)
-        first_line = text.splitlines()[0] if text else type(exc).__name__
+        line = first_line(exc)
         if sql is not None and any(word in text.lower() for word in _CORRUPT):
-            if (broken := self._unreadable_source(sql, first_line)) is not None:
+            if (broken := self._unreadable_source(sql, line)) is not None:
                 return DataError(f"Extract {broken.table!r} is unreadable", broken.describe())
         if isinstance(exc, duckdb.PermissionException):
             return DataError("Read-only", "reading files outside the extracts folder is refused")
@@ -369,8 +370,8 @@ class Engine:
                 "the query needed more memory than the limit allows; raise --memory-limit",
             )
         if isinstance(exc, duckdb.IOException):
-            return DataError("Unreadable extract", first_line)
-        return DataError("Query failed", first_line)
+            return DataError("Unreadable extract", line)
+        return DataError("Query failed", line)
 
     def _unreadable_source(self, sql: str, error: str) -> Problem | None:
         """Which table (and file) of those `sql` reads does not read through."""

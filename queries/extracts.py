@@ -103,8 +103,7 @@ def inspect_schema(connection: duckdb.DuckDBPyConnection, source: TableSource) -
     try:
         described = connection.execute(f"DESCRIBE SELECT * FROM {source.scan_sql()}").fetchall()
     except duckdb.Error as exc:
-        first_line = str(exc).splitlines()[0]
-        return [Problem(table, None, f"unreadable parquet ({first_line})")]
+        return [unreadable(connection, source, first_line(exc), "parquet")]
     found = {name: duck_type for name, duck_type, *_ in described}
     problems = []
     for column, kind in TABLES[table].items():
@@ -135,11 +134,19 @@ def broken_file(connection: duckdb.DuckDBPyConnection, source: TableSource) -> P
     return None
 
 
-def unreadable(connection: duckdb.DuckDBPyConnection, source: TableSource, error: str) -> Problem:
+def first_line(exc: BaseException) -> str:
+    """An error's first line, printable (a corrupt file's bytes may be quoted)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
+
+
+def unreadable(
+    connection: duckdb.DuckDBPyConnection, source: TableSource, error: str, what: str = "data"
+) -> Problem:
     """A table that fails to read, naming the file that breaks."""
     path = broken_file(connection, source) if source.partitioned else source.path
     where = path.relative_to(source.path.parent) if path else source.where()
-    return Problem(source.table, None, f"unreadable data in {where} ({error})")
+    return Problem(source.table, None, f"unreadable {what} in {where} ({error})")
 
 
 def empty_problem(table: str) -> Problem:
@@ -159,7 +166,7 @@ def scan_problems(connection: duckdb.DuckDBPyConnection, source: TableSource) ->
     try:
         rows = _read_all(connection, source.scan_sql(), source.table)
     except duckdb.Error as exc:
-        return [unreadable(connection, source, str(exc).splitlines()[0])]
+        return [unreadable(connection, source, first_line(exc))]
     if rows == 0:
         return [empty_problem(source.table)]
     return []
