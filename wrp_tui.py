@@ -18,6 +18,7 @@ from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 
+from queries import options
 from queries.display import money
 from queries.reference import COUNTIES
 
@@ -66,7 +67,28 @@ class Scale(StrEnum):
     state = "state"
 
 
-# -- option parsing ----------------------------------------------------------
+# -- option parsing (the rules live in queries/options.py) -------------------
+def checked(validate):
+    """A Typer callback or parser from a queries.options validator: a bad
+    value is a usage error (exit 2) naming the option."""
+    from queries.options import OptionError
+
+    def callback(value):
+        if value is None:
+            return None
+        try:
+            return validate(value)
+        except OptionError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return callback
+
+
+def _keep(validate):
+    """Validate, but hand the command the value as typed (it parses it itself)."""
+    return lambda value: validate(value) and value
+
+
 def parse_county(value: str | None) -> str | None:
     if value is None:
         return None
@@ -78,50 +100,51 @@ def parse_county(value: str | None) -> str | None:
 
 
 def parse_month(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        year, month = value.split("-")
-        return date(int(year), int(month), 1)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a month; write YYYY-MM, e.g. 2025-03") from None
+    return checked(options.month)(value)
 
 
 def parse_day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD") from None
+    return checked(options.day)(value)
 
 
 def parse_fiscal_year(value: int | None) -> int | None:
-    if value is not None and not 2000 <= value <= 2100:
-        raise typer.BadParameter(
-            f"{value} is not a fiscal year; name it by its ending year, e.g. 2025 for FY2024-25"
-        )
-    return value
+    return checked(options.fiscal_year)(value)
 
 
 DataOption = Annotated[
     Path,
     typer.Option(
         "--data", "-d", help="Folder of parquet extracts (default: bundled demo).",
-        file_okay=False, show_default=False,
+        show_default=False, parser=checked(options.data_folder),
     ),
 ]  # fmt: skip
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Figures as known on YYYY-MM-DD (default: latest paid date)."),
-]
+    typer.Option("--as-of", help="Figures as known on YYYY-MM-DD (default: latest paid date).",
+                 callback=checked(_keep(options.day))),
+]  # fmt: skip
 CountyOption = Annotated[
-    str | None, typer.Option("--county", "-c", help="County code or name, e.g. 25 or Modoc.")
+    str | None,
+    typer.Option("--county", "-c", help="County code or name, e.g. 25 or Modoc.",
+                 callback=lambda value: parse_county(value) and value),
+]  # fmt: skip
+FiscalYearOption = Annotated[
+    int | None,
+    typer.Option("--fiscal-year", help="Ending year: 2025 is FY2024-25.",
+                 callback=checked(options.fiscal_year)),
+]  # fmt: skip
+MonthOption = Annotated[
+    str | None, typer.Option("--month", help="YYYY-MM.", callback=checked(_keep(options.month)))
 ]
 MemoryOption = Annotated[
-    str | None, typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 2GB.")
+    str | None,
+    typer.Option("--memory-limit", help="DuckDB memory limit, e.g. 2GB.",
+                 callback=checked(options.memory_limit)),
+]  # fmt: skip
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option("--threads", help="DuckDB threads (1-256).", callback=checked(options.threads)),
 ]
-ThreadsOption = Annotated[int | None, typer.Option("--threads", help="DuckDB threads.")]
 RevealOption = Annotated[
     bool,
     typer.Option(
@@ -173,10 +196,8 @@ def dashboard(
     data: DataOption = DEMO_DATA,
     county: CountyOption = None,
     as_of: AsOfOption = None,
-    fiscal_year: Annotated[
-        int | None, typer.Option("--fiscal-year", help="Ending year: 2025 is FY2024-25.")
-    ] = None,
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
+    fiscal_year: FiscalYearOption = None,
+    month: MonthOption = None,
     reveal_phi: RevealOption = False,
     audit_log: AuditLogOption = None,
     memory_limit: MemoryOption = None,
@@ -203,7 +224,10 @@ def dashboard(
 
 @cli.command()
 def check(
-    data_dir: Annotated[Path, typer.Argument(help="Folder of parquet extracts.")],
+    data_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder of parquet extracts.", parser=checked(options.path_given)),
+    ],
 ) -> None:
     """Check extracts against the contract: tables, columns, types, readability."""
     from queries.engine import Engine, Settings
@@ -240,10 +264,8 @@ def report(
     data: DataOption = DEMO_DATA,
     as_of: AsOfOption = None,
     county: CountyOption = None,
-    fiscal_year: Annotated[
-        int | None, typer.Option("--fiscal-year", help="Ending year: 2025 is FY2024-25.")
-    ] = None,
-    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
+    fiscal_year: FiscalYearOption = None,
+    month: MonthOption = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     public: Annotated[
         bool,
@@ -326,12 +348,15 @@ def rich_table(title: str, frame) -> Table:
 def close(
     data: DataOption = DEMO_DATA,
     month: Annotated[
-        str | None, typer.Option("--month", help="Month to close, YYYY-MM (default: last month).")
+        str | None,
+        typer.Option("--month", help="Month to close, YYYY-MM (default: last month).",
+                     callback=checked(_keep(options.month))),
     ] = None,
     as_of: AsOfOption = None,
     show: Annotated[
         str | None,
-        typer.Option("--show", help="List the rows behind one check, e.g. missing_rate."),
+        typer.Option("--show", help="List the rows behind one check, e.g. missing_rate.",
+                     callback=checked(options.check_name)),
     ] = None,
     reveal_phi: RevealOption = False,
     audit_log: AuditLogOption = None,
@@ -414,9 +439,13 @@ def sql(
     as_of: AsOfOption = None,
     output_format: Annotated[SqlFormat, typer.Option("--format", "-f")] = SqlFormat.table,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
+                     callback=checked(options.output_file)),
     ] = None,
-    limit: Annotated[int, typer.Option(help="Rows shown by --format table.")] = 100,
+    limit: Annotated[
+        int, typer.Option(help="Rows shown by --format table.", callback=checked(options.limit))
+    ] = 100,
     reveal_phi: RevealOption = False,
     audit_log: AuditLogOption = None,
     memory_limit: MemoryOption = None,
