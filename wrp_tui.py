@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from queries import options
 from queries.display import money
@@ -170,7 +171,10 @@ def audit_reveal(action: str, scope: str, log: Path | None) -> None:
 
 
 def fail(title: str, message: str, code: int = 1) -> typer.Exit:
-    stderr.print(Panel(message, title=title, border_style="red", expand=False))
+    # Text: a message quoting SQL or data is never read as markup, and a long
+    # path folds onto the next line rather than being cut short.
+    body = Text(message, overflow="fold")
+    stderr.print(Panel(body, title=title, border_style="red", expand=False))
     return typer.Exit(code)
 
 
@@ -185,7 +189,7 @@ def open_engine(data: Path, memory_limit: str | None = None, threads: int | None
     except DataError as exc:
         raise fail(exc.title, exc.message) from None
     for problem in left_out:
-        stderr.print(f"[yellow]![/] {problem.describe()}", highlight=False)
+        stderr.print("[yellow]![/]", Text(problem.describe()), highlight=False, soft_wrap=True)
     return engine
 
 
@@ -247,7 +251,7 @@ def check(
     blocking = [p for p in problems if p.blocking]
     for problem in problems:
         mark = "[red]✗[/]" if problem.blocking else "[yellow]![/]"
-        stdout.print(f"{mark} {problem.describe()}", highlight=False)
+        stdout.print(mark, Text(problem.describe()), highlight=False, soft_wrap=True)
     if blocking:
         stdout.print(f"{len(blocking)} problem(s): {data_dir} breaks the extract contract.")
         raise typer.Exit(1)

@@ -12,7 +12,6 @@ from pathlib import Path
 from queries.contract import DATE_CEILING, DATE_FLOOR, TABLES
 
 MAX_THREADS = 256  # more is a typo (DuckDB then fails to spawn them)
-MIN_MEMORY_BYTES = 32 * 2**20  # DuckDB cannot open the extracts with less
 _MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
 _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}  # fmt: skip
@@ -32,9 +31,8 @@ def memory_limit(text: str) -> str:
         raise OptionError(
             f"{text!r} is not an amount of memory; write a number and a unit, e.g. 2GB"
         )
-    amount = float(found.group(1)) * _UNITS[found.group(2).upper()]
-    if amount < MIN_MEMORY_BYTES:
-        raise OptionError(f"{text!r} is too little memory to open the extracts; give at least 32MB")
+    if float(found.group(1)) * _UNITS[found.group(2).upper()] < 1:
+        raise OptionError(f"{text!r} is no memory; give a positive amount, e.g. 2GB")
     return f"{found.group(1)}{found.group(2).upper().replace('IB', 'iB')}"
 
 

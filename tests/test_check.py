@@ -99,7 +99,13 @@ def test_check_blocks_on_empty_tables_the_figures_need(tmp_path):
 def test_check_not_a_folder(tmp_path):
     result = run_cli("check", tmp_path / "nowhere")
     assert result.exit_code == 1
-    assert "is not a folder" in result.output
+    assert "is not a folder" in " ".join(result.output.replace("│", " ").split())
+
+
+def test_check_refuses_an_empty_path():
+    result = run_cli("check", "")
+    assert result.exit_code == 2
+    assert "an empty path is not a folder" in result.output
 
 
 def test_check_hive_partitioned_claims(extracts):

@@ -622,6 +622,9 @@ def tie_tables() -> dict[str, list[dict]]:
         _ref(f"TR{i:02d}", "45", "OTP", d(2025, 1, 6), d(2025, 1, 6) if i == 0 else d(2025, 1, 10))
         for i in range(32)
     ]
+    # No rate for the counties above (expected_total null); the table itself
+    # may not be empty (an empty pupm_rates blocks every invoice figure).
+    rates = [dict(county_code="12", fiscal_year=2021, pupm_rate="1.00", admin_qa_monthly="0.00")]
     return {
         "eligibility": eligibility,
         "claims": claims,
@@ -630,6 +633,7 @@ def tie_tables() -> dict[str, list[dict]]:
         "providers": providers,
         "provider_services": services,
         "referrals": referrals,
+        "pupm_rates": rates,
     }
 
 
