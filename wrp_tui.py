@@ -18,6 +18,8 @@ from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from queries import options
 from queries.display import money
@@ -25,7 +27,32 @@ from queries.reference import COUNTIES
 
 DEMO_DATA = Path(__file__).resolve().parent / "sample_data" / "demo"
 
+class GuardedGroup(TyperGroup):
+    """Every command runs inside the outer guard (the tests invoke `cli` itself,
+    the console script `main`): an unexpected error is one short message."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (TyperException, typer.Exit, typer.Abort):  # usage errors, exits: as they are
+            raise
+        except (SystemExit, KeyboardInterrupt, GeneratorExit):
+            raise
+        except BaseException as exc:  # a Rust panic is a BaseException
+            raise stopped(exc) from None
+
+
+def stopped(exc: BaseException) -> typer.Exit:
+    """Write the crash file, say so in one message on stderr, exit 1."""
+    from queries.crash import short_message, write_crash_file
+
+    crash_file = write_crash_file(exc, "command line")
+    stderr.print(Text(short_message(exc, crash_file)), style="red", highlight=False)
+    return typer.Exit(1)
+
+
 cli = typer.Typer(
+    cls=GuardedGroup,
     help="Wellness and Recovery Program dashboard: users, invoices, reconciliation, "
     "network adequacy. With no command, opens the dashboard.",
     no_args_is_help=False,
@@ -223,7 +250,10 @@ def dashboard(
         reveal_phi=reveal_phi,
         audit_log=audit_log,
     )
-    build_app(settings).run()
+    app = build_app(settings)
+    app.run()
+    if app.return_code:  # the app said why on the way out (and wrote a crash file)
+        raise typer.Exit(app.return_code)
 
 
 @cli.command()
@@ -521,7 +551,14 @@ def sample(
 
 
 def main() -> None:
-    cli()
+    """The console script: the CLI inside the outer guard (errors raised before
+    a command runs, such as an import, are caught here)."""
+    try:
+        cli()
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except BaseException as exc:
+        raise SystemExit(stopped(exc).exit_code) from None
 
 
 if __name__ == "__main__":
