@@ -76,3 +76,14 @@ def short_message(exc: BaseException, crash_file: Path | None) -> str:
     head = f"stopped: {advice}" if advice else f"stopped on an unexpected error ({what})"
     saved = f"details in {crash_file}" if crash_file else "no crash file could be written"
     return f"wrp-tui {head}. The extracts were not changed; {saved}."
+
+
+def unexpected(exc: BaseException, where: str) -> tuple[str, str]:
+    """Title and message for an error no one foresaw that the program survives
+    (a pane's query): shown in place, the details in a crash file."""
+    crash_file = write_crash_file(exc, where)
+    advice = resource_advice(exc)
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    what = advice or mask_text(f"{type(exc).__name__}: {first}")
+    saved = f"details in {crash_file}" if crash_file else "no crash file could be written"
+    return ("Not enough resources" if advice else "Unexpected error"), f"{what} ({saved})"

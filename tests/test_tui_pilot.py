@@ -391,10 +391,10 @@ def _break(folder: Path, case: str) -> str:
         data = pq.read_table(folder / "claims.parquet").drop_columns(["status"])
         pq.write_table(data, folder / "claims.parquet")
         return "claims"
-    if case == "empty_table":
+    if case == "empty_table":  # as good as missing: every pane that needs it says so
         data = pq.read_table(folder / "claims.parquet")
         pq.write_table(data.slice(0, 0), folder / "claims.parquet")
-        return ""
+        return "claims"
     raise ValueError(case)
 
 

@@ -60,6 +60,7 @@ class Extracts:
     latest_paid: date
     last_month: date | None
     signature: tuple
+    left_out: tuple = ()  # Problems: rows with dates the rules cannot use, left out
 
 
 class WrpApp(App[None]):
@@ -152,11 +153,16 @@ class WrpApp(App[None]):
         try:
             engine = Engine(settings)
             facts = (engine.default_as_of(), engine.last_eligibility_month(), signature(data_dir))
-            extracts = Extracts(data_dir, engine, *facts)
+            extracts = Extracts(data_dir, engine, *facts, tuple(engine.dates_left_out()))
         except DataError as exc:
             self.post_message(self.OpenFailed(data_dir, exc.title, exc.message))
         except OSError as exc:
             self.post_message(self.OpenFailed(data_dir, "Cannot read the folder", str(exc)))
+        except Exception as exc:  # never a screen left on "opening the extracts…"
+            from queries.crash import unexpected
+
+            title, message = unexpected(exc, "dashboard, opening the extracts")
+            self.post_message(self.OpenFailed(data_dir, title, message))
         else:
             self.post_message(self.Opened(extracts, reload))
             grid_class()  # its imports (pyarrow) load here while the Overview's queries run
@@ -173,6 +179,8 @@ class WrpApp(App[None]):
         self.context = self.initial_context(message.extracts, self.context)
         if message.reload:
             self.notify("Extracts reloaded", timeout=3)
+        for problem in message.extracts.left_out:
+            self.notify(problem.describe(), title="Rows left out", severity="warning", timeout=20)
 
     @on(OpenFailed)
     def _open_failed(self, message: OpenFailed) -> None:
@@ -383,13 +391,16 @@ class WrpApp(App[None]):
         from rich.panel import Panel
         from rich.segment import Segments
 
+        from queries.crash import short_message, write_crash_file
         from queries.privacy import mask_text
 
         error = self._exception
-        text = mask_text(f"{type(error).__name__}: {error}") if error else "unknown error"
+        if error is not None:
+            message = short_message(error, write_crash_file(error, "dashboard"))
+        else:
+            message = "wrp-tui stopped on an unexpected error. The extracts were not changed."
         self.bell()
-        message = f"wrp-tui stopped on an unexpected error.\n{text}\nThe extracts were not changed."
-        panel = Panel(message, title="wrp-tui", border_style="red")
+        panel = Panel(mask_text(message), title="wrp-tui", border_style="red")
         self._exit_renderables.append(Segments(self.console.render(panel, self.console.options)))
         self._close_messages_no_wait()
 

@@ -191,10 +191,11 @@ class Pane(Vertical):
         except DataError as exc:
             self.post_message(self.Failed(generation, exc.title, exc.message))
         except Exception as exc:  # a bug must still read as a message, never a traceback
+            from queries.crash import unexpected
+
             self.log.error("load failed", level.crumb, exc)
-            self.post_message(
-                self.Failed(generation, "Unexpected error", f"{type(exc).__name__}: {exc}")
-            )
+            where = f"dashboard, pane {self.id} {level.crumb}"
+            self.post_message(self.Failed(generation, *unexpected(exc, where)))
         else:
             if not worker.is_cancelled:
                 self.post_message(self.Loaded(generation, result))
