@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from contextlib import nullcontext
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -350,15 +349,15 @@ def public_release(name: str, frame):
     return suppress(frame, POLICIES[name])
 
 
-def print_whole(table: Table) -> None:
+def print_whole(table: Table, console: Console = stdout) -> None:
     """Print a table at its natural width: a money figure is never cut short."""
-    natural = Measurement.get(stdout, stdout.options.update_width(10_000), table).maximum
-    width = stdout.width
-    stdout.width = max(width, natural)  # print() alone clamps to the terminal
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    width = console.width
+    console.width = max(width, natural)  # print() alone clamps to the terminal
     try:
-        stdout.print(table, crop=False)
+        console.print(table, crop=False)
     finally:
-        stdout.width = width
+        console.width = width
 
 
 def rich_table(title: str, frame) -> Table:
@@ -495,7 +494,7 @@ def sql(
     from queries.adhoc import run_adhoc
     from queries.engine import DataError
     from queries.privacy import mask_frame
-    from queries.reports import records
+    from queries.results import replaced_on_success
 
     engine = open_engine(data, memory_limit, threads)
     if output is not None and output.resolve().is_relative_to(engine.data_dir):
@@ -511,22 +510,38 @@ def sql(
         audit_reveal("sql --reveal-phi", f"data={engine.data_dir} query={query}", audit_log)
     else:
         frame = mask_frame(frame)
-    if output_format is SqlFormat.parquet:
-        frame.write_parquet(output)
-        stderr.print(f"Wrote {frame.height:,} rows to {output}")
-        return
-    with open(output, "w", newline="") if output else nullcontext(sys.stdout) as out:
-        if output_format is SqlFormat.json:
-            out.write(json.dumps(records(frame), indent=2) + "\n")
-        elif output_format is SqlFormat.csv:
-            writer = csv.DictWriter(out, fieldnames=frame.columns, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(records(frame))
+    try:
+        if output is None:
+            write_sql_result(frame, output_format, sys.stdout, stdout, limit)
         else:
-            print_whole(rich_table("Ad-hoc query", frame.head(limit)))
-            stdout.print(f"{min(limit, frame.height):,} of {frame.height:,} rows")
+            with replaced_on_success(output) as partial:
+                if output_format is SqlFormat.parquet:
+                    frame.write_parquet(partial)
+                else:
+                    with partial.open("w", newline="") as out:
+                        to_file = Console(file=out, color_system=None, width=200)
+                        write_sql_result(frame, output_format, out, to_file, limit)
+    except OSError as exc:
+        raise fail("Not written", f"cannot write {output}: {exc.strerror or exc}") from None
     if output:
-        stderr.print(f"Wrote {frame.height:,} rows to {output}")
+        shown = min(limit, frame.height) if output_format is SqlFormat.table else frame.height
+        stderr.print(f"Wrote {shown:,} rows to {output}")
+
+
+def write_sql_result(frame, output_format: SqlFormat, out, console: Console, limit: int) -> None:
+    """JSON and CSV with exact numbers (queries.results); a table of `limit` rows."""
+    from queries.results import csv_value, exact_records
+
+    if output_format is SqlFormat.json:
+        out.write(json.dumps(exact_records(frame), indent=2, ensure_ascii=False) + "\n")
+    elif output_format is SqlFormat.csv:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(frame.columns)
+        for row in frame.iter_rows():
+            writer.writerow(csv_value(k, v) for k, v in zip(frame.columns, row, strict=True))
+    else:
+        print_whole(rich_table("Ad-hoc query", frame.head(limit)), console)
+        console.print(f"{min(limit, frame.height):,} of {frame.height:,} rows")
 
 
 @cli.command()

@@ -45,5 +45,11 @@ def refuse_unless_select(sql: str) -> str:
 
 def run_adhoc(engine: Engine, sql: str, params: dict[str, object] | None = None) -> pl.DataFrame:
     """Run a lead's SELECT; `$as_of`, `$county`, `$month`... are bound from
-    `params`. Reads outside the extracts folder are refused by the engine."""
-    return engine.run_sql(refuse_unless_select(sql), params)
+    `params`. Reads outside the extracts folder are refused by the engine.
+    Values polars cannot hold exactly come back as text (queries.results)."""
+    from queries.results import exact_select, safe_dates
+
+    def describe(select: str) -> list[tuple[str, str]]:
+        return engine.run_sql(f"DESCRIBE {select}", params).select(pl.nth(0, 1)).rows()
+
+    return safe_dates(engine.run_sql(exact_select(describe, refuse_unless_select(sql)), params))
