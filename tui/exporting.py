@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 FORMATS = {"csv": "CSV", "parquet": "Parquet", "xlsx": "Excel (xlsx)"}
 MONEY_FORMAT = "#,##0.00"
+EXCEL_DIGITS = 15  # an Excel number is a double: 15 significant digits are exact
 
 
 class ExportRefused(Exception):
@@ -121,23 +123,61 @@ def write_export(table: ExportTable, request: ExportRequest) -> int:
     cannot be written, ExportRefused if it may not be."""
     if request.public:
         table = ExportTable(suppressed(table))  # months are named "month" in reports
-    frame = masked(table)
+    from queries.results import replaced_on_success
+
+    if request.fmt not in FORMATS:
+        raise ExportRefused(f"unknown format {request.fmt!r}")
+    frame = exportable(masked(table), request.fmt)
     path = request.path.expanduser()
     path.parent.mkdir(parents=True, exist_ok=True)
-    if request.fmt == "csv":
-        write_csv(frame, path, table.month_columns)
-    elif request.fmt == "parquet":
-        frame.write_parquet(path)
-    elif request.fmt == "xlsx":
-        write_xlsx(frame, path)
-    else:
-        raise ExportRefused(f"unknown format {request.fmt!r}")
+    # Written aside and renamed when complete: a failure leaves no broken file.
+    with replaced_on_success(path) as partial:
+        if request.fmt == "csv":
+            write_csv(frame, partial, table.month_columns)
+        elif request.fmt == "parquet":
+            frame.write_parquet(partial)
+        else:
+            write_xlsx(frame, partial)
     return frame.height
 
 
+def exportable(frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
+    """The frame with every column in a type the format holds exactly: dates
+    Python cannot hold as text everywhere; for Excel (numbers are doubles,
+    cells are scalars) lists, structs, bytes, durations, decimals of more
+    than 15 digits and integers beyond 2^53 as text. Refused: Python objects."""
+    from queries.results import csv_value, safe_dates
+
+    frame = safe_dates(frame)
+    if objects := [n for n, t in frame.schema.items() if t == pl.Object]:
+        raise ExportRefused(f"columns {', '.join(objects)} hold values no file format can hold")
+    if fmt != "xlsx":
+        return frame
+    as_text = [name for name, dtype in frame.schema.items() if not _excel_holds(frame[name], dtype)]
+    def text(name: str, value) -> str | None:
+        return None if value is None else str(csv_value(name, value))
+
+    return frame.with_columns(
+        pl.Series(name, [text(name, v) for v in frame[name].to_list()], pl.String)
+        for name in as_text
+    )
+
+
+def _excel_holds(column: pl.Series, dtype: pl.DataType) -> bool:
+    if isinstance(dtype, pl.List | pl.Array | pl.Struct) or dtype in (pl.Binary, pl.Duration):
+        return False
+    if isinstance(dtype, pl.Decimal) and (dtype.precision or 38) > EXCEL_DIGITS:
+        return all(len(v.as_tuple().digits) <= EXCEL_DIGITS for v in column.drop_nulls())
+    if dtype.is_integer() and column.drop_nulls().len():
+        return max(abs(int(column.min())), abs(int(column.max()))) <= 2**53
+    return True
+
+
 def write_csv(frame: pl.DataFrame, path: Path, month_columns: frozenset[str]) -> None:
-    """The report JSON conventions: money "1234.50", months "YYYY-MM", dates ISO."""
+    """The report JSON conventions: money "1234.50", months "YYYY-MM", dates ISO;
+    other decimals exact, bytes as \\x.. text, lists and structs as JSON."""
     from queries.reports import json_value
+    from queries.results import csv_value
 
     names = frame.columns
     keys = ["month" if n in month_columns else n for n in names]
@@ -145,7 +185,11 @@ def write_csv(frame: pl.DataFrame, path: Path, month_columns: frozenset[str]) ->
         writer = csv.writer(out)
         writer.writerow(names)
         for row in frame.iter_rows():
-            values = (json_value(k, v) for k, v in zip(keys, row, strict=True))
+            exact = (Decimal, bytes, list, dict)
+            values = (
+                csv_value(k, v) if isinstance(v, exact) else json_value(k, v)
+                for k, v in zip(keys, row, strict=True)
+            )
             writer.writerow("" if v is None else v for v in values)
 
 
