@@ -30,16 +30,15 @@ def empty_table(folder: Path, table: str) -> None:
     pq.write_table(pq.read_table(path).slice(0, 0), path)
 
 
-def corrupt_middle(path: Path, size: int = 1024, seed: int = 0, copies: int = 400) -> None:
-    """Random bytes over the middle of a parquet file's data pages (the footer,
-    and so the schema, stays readable). The table is first repeated `copies`
-    times, so that its middle is (compressed) data."""
+def corrupt_middle(path: Path, at: float = 0.1, size: int = 64, seed: int = 0) -> None:
+    """Random bytes over part of a parquet file. The table is first repeated
+    400 times in one row group, so that the first half of the file is its
+    (compressed) data pages: `at` 0.1 breaks a page, the schema still reads;
+    `at` 0.5 with 1 KB reaches the footer."""
     data = pq.read_table(path)
-    pq.write_table(
-        data.take([i % data.num_rows for i in range(data.num_rows * copies)]),
-        path, row_group_size=data.num_rows * copies,
-    )  # fmt: skip
+    rows = data.num_rows * 400
+    pq.write_table(data.take([i % data.num_rows for i in range(rows)]), path, row_group_size=rows)
     raw = bytearray(path.read_bytes())
-    middle = len(raw) // 2
-    raw[middle - size // 2 : middle + size // 2] = random.Random(seed).randbytes(size)
+    start = int(len(raw) * at) - (size // 2 if at == 0.5 else 0)
+    raw[start : start + size] = random.Random(seed).randbytes(size)
     path.write_bytes(bytes(raw))

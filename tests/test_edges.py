@@ -104,13 +104,24 @@ def test_a_corrupt_page_is_named_by_table_and_file(extracts):
     corrupt_middle(extracts / "invoices.parquet", seed=1)
     report = run_cli("report", "invoices", "--data", extracts)
     assert report.exit_code == 1
+    assert "Extract 'invoices' is unreadable" in report.stderr
+    assert "invoices: unreadable data in invoices.parquet (" in report.stderr
+    check = run_cli("check", extracts)
+    assert check.exit_code == 1
+    assert "✗ invoices: unreadable data in invoices.parquet (" in check.stdout
+    users = run_cli("report", "users", "--data", extracts)  # needs no invoice
+    assert users.exit_code == 0, users.output
+
+
+def test_a_corrupt_footer_is_named_by_table_and_file(extracts):
+    corrupt_middle(extracts / "invoices.parquet", at=0.5, size=1024, seed=1)
+    report = run_cli("report", "invoices", "--data", extracts)
+    assert report.exit_code == 1
     assert "Extract 'invoices' is unusable" in report.stderr
     assert "invoices: unreadable parquet in invoices.parquet (" in report.stderr
     check = run_cli("check", extracts)
     assert check.exit_code == 1
     assert "✗ invoices: unreadable parquet in invoices.parquet (" in check.stdout
-    users = run_cli("report", "users", "--data", extracts)  # needs no invoice
-    assert users.exit_code == 0, users.output
 
 
 def test_a_corrupt_partition_is_named_by_its_file(extracts):
@@ -122,5 +133,5 @@ def test_a_corrupt_partition_is_named_by_its_file(extracts):
     corrupt_middle(folder / "part-0.parquet", seed=1)
     report = run_cli("report", "users", "--data", extracts)
     assert report.exit_code == 1
-    assert "Extract 'claims' is unusable" in report.stderr
-    assert "unreadable parquet in claims/service_month=2024-07/part-0.parquet" in report.stderr
+    assert "Extract 'claims' is unreadable" in report.stderr
+    assert "unreadable data in claims/service_month=2024-07/part-0.parquet" in report.stderr
