@@ -25,6 +25,7 @@ import polars as pl
 
 from queries.cache import FactCache, default_cache_root, extract_version
 from queries.contract import REQUIRED_ROWS, TABLES
+from queries.crash import resource_advice
 from queries.extracts import (
     Problem,
     TableSource,
@@ -369,6 +370,8 @@ class Engine:
                 "Out of memory",
                 "the query needed more memory than the limit allows; raise --memory-limit",
             )
+        if (advice := resource_advice(exc)) is not None:  # the machine, not the extracts
+            return DataError("Not enough resources", advice)
         if isinstance(exc, duckdb.IOException):
             return DataError("Unreadable extract", line)
         return DataError("Query failed", line)

@@ -443,18 +443,27 @@ class WrpApp(App[None]):
             self._driver.write(osc52(text, tmux=bool(os.environ.get("TMUX"))))
 
 
-# -- validation of typed values -----------------------------------------------------------
+# -- validation of typed values (the rules: queries/options.py, as for the CLI) ------------
+def _problem(validate, text: str) -> str | None:
+    from queries.options import OptionError
+
+    try:
+        validate(text)
+    except OptionError as exc:
+        return str(exc)
+    return None
+
+
 def parse_month(text: str) -> date:
-    year, month = text.split("-")
-    return date(int(year), int(month), 1)
+    from queries.options import month
+
+    return month(text)
 
 
 def month_problem(text: str) -> str | None:
-    try:
-        parse_month(text)
-    except ValueError:
-        return f"{text!r} is not a month; write YYYY-MM"
-    return None
+    from queries.options import month
+
+    return _problem(month, text)
 
 
 def parse_fiscal_year(text: str) -> int:
@@ -467,25 +476,25 @@ def parse_fiscal_year(text: str) -> int:
 
 
 def fiscal_year_problem(text: str) -> str | None:
+    from queries.options import fiscal_year
+
     try:
         year = parse_fiscal_year(text)
     except ValueError:
         return f"{text!r} is not a fiscal year; write 2025 for FY2024-25"
-    return None if 2000 <= year <= 2100 else "choose a year between 2000 and 2100"
+    return _problem(fiscal_year, year)
 
 
 def as_of_problem(text: str) -> str | None:
-    if not text:
-        return None
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return f"{text!r} is not a date; write YYYY-MM-DD"
-    return None
+    from queries.options import day
+
+    return _problem(day, text) if text else None
 
 
 def folder_problem(text: str) -> str | None:
-    return None if Path(text).expanduser().is_dir() else f"{text} is not a folder"
+    from queries.options import data_folder
+
+    return _problem(data_folder, text)
 
 
 def build_app(settings: DashboardSettings, **options) -> WrpApp:
