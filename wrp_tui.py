@@ -46,7 +46,7 @@ def stopped(exc: BaseException) -> typer.Exit:
     from queries.crash import short_message, write_crash_file
 
     crash_file = write_crash_file(exc, "command line")
-    stderr.print(Text(short_message(exc, crash_file)), style="red", highlight=False)
+    stderr.print(Text(short_message(exc, crash_file)), style="red", highlight=False, soft_wrap=True)
     return typer.Exit(1)
 
 

@@ -66,7 +66,7 @@ async def test_checklist_equals_the_exceptions_report_and_drills_to_masked_rows(
             app.active_pane.query_one(".notes").render()
         )
 
-        await press(pilot, "down", "down", "down", "enter")  # unattributed_services
+        await press(pilot, "down", "down", "down", "down", "enter")  # unattributed_services
         assert crumbs(app)[-1] == "unattributed_services: rows"
         assert {"Reference", "Member"} <= set(labels(app))  # empty columns left out
         (row,) = cells(app)
