@@ -47,14 +47,15 @@ REPORTS: dict[str, Report] = {
         Report(
             "invoices", "invoices",
             ("county_code", "month", "computed_users", "billed_users", "expected_total",
-             "billed_total", "drift_users", "drift_amount", "paid", "outstanding"),
+             "billed_total", "drift_users", "drift_amount", "paid", "outstanding", "invoiced"),
             ("county", "fiscal_year", "month"),
             "Invoices: expected vs billed, paid and outstanding",
         ),
         Report(
             "reconciliation", "reconciliation",
             ("county_code", "fiscal_year", "user_months", "pupm_billed", "actual_claims_cost",
-             "variance", "variance_pct", "indicated_pupm"),
+             "variance", "variance_pct", "indicated_pupm", "invoiced_through",
+             "cost_through_invoiced", "variance_through_invoiced"),
             ("county", "fiscal_year"),
             "Reconciliation: PUPM billed vs actual claims cost",
         ),
@@ -107,6 +108,8 @@ REPORTS: dict[str, Report] = {
 }  # fmt: skip
 
 
+# Date columns that name a month ("YYYY-MM" in JSON) beside `month` and `*_month`.
+MONTH_COLUMNS = frozenset(("invoiced_through",))
 FILTER_COLUMNS = {"county": "county_code", "fiscal_year": "fiscal_year", "month": "month"}
 
 
@@ -160,7 +163,7 @@ def json_value(column: str, value: Any) -> Any:
     if isinstance(value, Decimal):
         return f"{value:.2f}" if value.as_tuple().exponent == -2 else float(value)
     if isinstance(value, date):
-        is_month = column == "month" or column.endswith("_month")
+        is_month = column == "month" or column.endswith("_month") or column in MONTH_COLUMNS
         return value.strftime("%Y-%m") if is_month else value.isoformat()
     if isinstance(value, float):
         return round(value, 2)

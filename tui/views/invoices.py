@@ -12,6 +12,7 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
+from queries.billing import invoice_totals, is_to_invoice
 from queries.reports import run_report
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
@@ -21,15 +22,25 @@ from tui.views.console import asked, report_query
 if TYPE_CHECKING:
     from queries.engine import Engine
 
+TO_INVOICE_STYLE = "bold yellow"
+
+
+def _to_invoice_style(row: dict) -> str | None:
+    return TO_INVOICE_STYLE if is_to_invoice(row) else None
+
+
 INVOICE_COLUMNS = (
     Column("county_code", "County", "county"),
     Column("month", "Month", "month"),
     Column("computed_users", "Users", "count"),
     Column("billed_users", "Billed users", "count"),
-    Column("drift_users", "Drift users", "signed_count"),
-    Column("expected_total", "Expected", "money"),
+    # A month with no ORIGINAL yet has nothing to drift from (contract v1.1).
+    Column("drift_users", "Drift users", "signed_count",
+           words=lambda r: "—" if is_to_invoice(r) else None),
+    Column("expected_total", "Expected", "money", style=_to_invoice_style),
     Column("billed_total", "Billed", "money"),
-    Column("drift_amount", "Drift", "signed_money"),
+    Column("drift_amount", "Drift", "signed_money", style=_to_invoice_style,
+           words=lambda r: "to invoice" if is_to_invoice(r) else None),
     Column("paid", "Paid", "money"),
     Column("outstanding", "Outstanding", "money"),
 )
@@ -49,16 +60,26 @@ def total(frame: pl.DataFrame, column: str) -> Decimal:
 
 def load_invoices(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame = run_report(engine, "invoices", ctx.filters())
-    drift = total(frame, "drift_amount")
+    sums = invoice_totals(frame)
     totals = line(
-        key_value("Expected", display.money(total(frame, "expected_total"))),
-        key_value("billed", display.money(total(frame, "billed_total"))),
-        key_value("drift", display.signed_money(drift), negative_style(drift)),
-        key_value("paid", display.money(total(frame, "paid"))),
-        key_value("outstanding", display.money(total(frame, "outstanding"))),
+        key_value("Billed", display.money(sums.billed)),
+        key_value("drift", display.signed_money(sums.drift), negative_style(sums.drift)),
+        key_value("paid", display.money(sums.paid)),
+        key_value("outstanding", display.money(sums.outstanding)),
     )
-    notes = (totals, *aging_notes(engine, ctx))
+    notes = (totals, to_invoice_line(sums), *aging_notes(engine, ctx))
     return LevelResult(present(frame, INVOICE_COLUMNS, mask_members=mask), notes)
+
+
+def to_invoice_line(sums) -> Text:
+    """The months with users and no ORIGINAL invoice yet, and what to bill."""
+    if not sums.to_invoice_months:
+        return Text("Every month with users has its ORIGINAL invoice.", style="dim")
+    return line(
+        key_value("To invoice", display.money(sums.to_invoice), TO_INVOICE_STYLE),
+        Text(f"{sums.to_invoice_months} month(s) with users and no ORIGINAL yet "
+             "(not drift)", style="dim"),
+    )  # fmt: skip
 
 
 def aging_notes(engine: Engine, ctx: Context) -> list[Text]:

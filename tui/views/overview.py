@@ -9,6 +9,7 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
+from queries.billing import invoice_totals
 from queries.engine import DataError
 from queries.reports import Filters, run_report
 from tui.clocks import Clocks
@@ -18,7 +19,6 @@ from tui.presenting import ALERT_STYLE, Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, negative_style
 from tui.views.adequacy import TIMELY_TARGET, flags
 from tui.views.console import report_query
-from tui.views.invoices import total
 from tui.views.reconciliation import fiscal_year_totals
 from tui.views.users import REGION, TREND_MONTHS, county_rows, level_mix_level
 
@@ -72,15 +72,17 @@ def load_overview(clocks: Clocks, engine: Engine, ctx: Context, mask: bool) -> L
 
 
 def invoice_note(engine: Engine, ctx: Context) -> Text:
-    month = run_report(engine, "invoices", ctx.filters(month=True))
-    drift = total(month, "drift_amount")
-    return line(
+    sums = invoice_totals(run_report(engine, "invoices", ctx.filters(month=True)))
+    parts = [
         Text(f"Invoices {display.month_label(ctx.month)}", style="dim"),
-        key_value("billed", display.money(total(month, "billed_total"))),
-        key_value("paid", display.money(total(month, "paid"))),
-        key_value("outstanding", display.money(total(month, "outstanding"))),
-        key_value("drift", display.signed_money(drift), negative_style(drift)),
-    )
+        key_value("billed", display.money(sums.billed)),
+        key_value("paid", display.money(sums.paid)),
+        key_value("outstanding", display.money(sums.outstanding)),
+        key_value("drift", display.signed_money(sums.drift), negative_style(sums.drift)),
+    ]
+    if sums.to_invoice_months:  # not drift: no ORIGINAL yet (contract v1.1)
+        parts.append(key_value("to invoice", display.money(sums.to_invoice), "bold yellow"))
+    return line(*parts)
 
 
 def adequacy_note(engine: Engine, ctx: Context) -> Text:

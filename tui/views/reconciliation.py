@@ -23,12 +23,16 @@ if TYPE_CHECKING:
 RECONCILIATION_COLUMNS = (
     Column("county_code", "County", "county"),
     Column("fiscal_year", "FY", "fiscal_year"),
+    # An open year reads first through its last invoiced month (contract v1.1).
+    Column("invoiced_through", "Invoiced to", "month"),
+    Column("variance_through_invoiced", "Var. to invoiced", "signed_money"),
     Column("user_months", "User-months", "count"),
     Column("pupm_billed", "PUPM billed", "money"),
     Column("actual_claims_cost", "Claims cost", "money"),
     Column("variance", "Variance", "signed_money"),
     Column("variance_pct", "Var %", "signed_percent"),
     Column("indicated_pupm", "Indicated PUPM", "money"),
+    Column("cost_through_invoiced", "Cost to invoiced", "money"),
     Column("federal_match", "Federal match est.", "money"),
     # the year-end projection (queries/projection.py), joined per county
     Column("year_end_cost", "YE cost", "money"),
@@ -42,8 +46,26 @@ YEAR_END_METHOD = "YE method: so far ÷ lag completion factor, months ahead at r
 
 
 def fiscal_year_totals(frame: pl.DataFrame) -> Text:
+    """Billed, cost and variance of the rows; for a year still open, the
+    variance through the last invoiced month comes first (contract v1.1)."""
     billed, cost = total(frame, "pupm_billed"), total(frame, "actual_claims_cost")
     variance = billed - cost
+    through = [m for m in frame["invoiced_through"]] if frame.height else []
+    open_year = any(m is None or m.month != 6 for m in through)
+    if open_year:
+        months = {m for m in through if m is not None}
+        to = (f"to {display.month_label(next(iter(months)))} (last invoiced)"
+              if len(months) == 1 else "to each last invoiced month")  # fmt: skip
+        to_date = total(frame, "variance_through_invoiced")
+        cost_to = total(frame, "cost_through_invoiced")
+        pct = display.signed_percent(percent_of(to_date, cost_to))
+        return line(
+            key_value(f"Variance {to}", f"{display.signed_money(to_date)} ({pct})",
+                      negative_style(to_date)),
+            key_value("· all months so far", display.signed_money(variance),
+                      negative_style(variance)),
+            key_value("· billed", display.money(billed)),
+        )  # fmt: skip
     return line(
         key_value("Billed", display.money(billed)),
         key_value("cost", display.money(cost)),
