@@ -101,8 +101,11 @@ def test_reconciliation_before_any_original(status_dir):
 def test_rules_fixture_by_hand(rules_dir):
     rows = {(r["county_code"], r["fiscal_year"]): r for r in report(rules_dir, "reconciliation")}
     # Modoc FY2023-24: June invoiced (500.00 PUPM), C1 100.00.
-    assert (rows[("25", 2024)]["invoiced_through"], rows[("25", 2024)]["cost_through_invoiced"],
-            rows[("25", 2024)]["variance_through_invoiced"]) == ("2024-06", "100.00", "400.00")
+    assert (
+        rows[("25", 2024)]["invoiced_through"],
+        rows[("25", 2024)]["cost_through_invoiced"],
+        rows[("25", 2024)]["variance_through_invoiced"],
+    ) == ("2024-06", "100.00", "400.00")
     # Modoc FY2024-25: July invoiced (1040.00); cost 200 + 75 - 70 - 10 = 195.
     assert rows[("25", 2025)]["variance_through_invoiced"] == "845.00"
     # Solano FY2023-24: June's ORIGINAL billed 0 users; B's late C8 120.00.
@@ -111,7 +114,8 @@ def test_rules_fixture_by_hand(rules_dir):
     shasta = rows[("45", 2025)]
     assert shasta["invoiced_through"] is None and shasta["cost_through_invoiced"] == "0.00"
     assert shasta["variance_through_invoiced"] == "450.00" and shasta["variance"] == "150.00"
-    invoiced = {(r["county_code"], r["month"]): r["invoiced"] for r in report(rules_dir, "invoices")}
+    invoices = report(rules_dir, "invoices")
+    invoiced = {(r["county_code"], r["month"]): r["invoiced"] for r in invoices}
     assert invoiced == {("25", "2024-06"): True, ("48", "2024-06"): True,
                         ("25", "2024-07"): True, ("45", "2024-07"): False}  # fmt: skip
 

@@ -35,12 +35,21 @@ INVOICE_COLUMNS = (
     Column("computed_users", "Users", "count"),
     Column("billed_users", "Billed users", "count"),
     # A month with no ORIGINAL yet has nothing to drift from (contract v1.1).
-    Column("drift_users", "Drift users", "signed_count",
-           words=lambda r: "—" if is_to_invoice(r) else None),
+    Column(
+        "drift_users",
+        "Drift users",
+        "signed_count",
+        words=lambda r: "—" if is_to_invoice(r) else None,
+    ),
     Column("expected_total", "Expected", "money", style=_to_invoice_style),
     Column("billed_total", "Billed", "money"),
-    Column("drift_amount", "Drift", "signed_money", style=_to_invoice_style,
-           words=lambda r: "to invoice" if is_to_invoice(r) else None),
+    Column(
+        "drift_amount",
+        "Drift",
+        "signed_money",
+        style=_to_invoice_style,
+        words=lambda r: "to invoice" if is_to_invoice(r) else None,
+    ),
     Column("paid", "Paid", "money"),
     Column("outstanding", "Outstanding", "money"),
 )
