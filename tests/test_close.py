@@ -157,7 +157,7 @@ def test_close_cli_exits_1_and_names_problems(data_dir):
     assert result.exit_code == 1
     assert "Month-end close for 2024-07, as known on 2024-09-15" in result.stdout
     assert "missing_rate" in result.stdout
-    assert "Not ready: 1 blocking check(s) open." in result.stdout
+    assert "Not ready: 1 blocking check open (missing_rate)" in result.stdout
     assert "--show CHECK" in result.stdout
     assert "Traceback" not in result.output
 

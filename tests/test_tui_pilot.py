@@ -112,7 +112,10 @@ async def test_overview_agrees_with_the_reports(region, engine):
         billed = sum(month["billed_total"])
         assert f"billed {display.money(billed)}" in notes(app)
         recon = run_report(engine, "reconciliation", Filters(fiscal_year=2025))
-        assert f"variance {display.signed_money(sum(recon['variance']))}" in notes(app)
+        # an open year: through each county's last invoiced month first (v1.1)
+        to_date = display.signed_money(sum(recon["variance_through_invoiced"]))
+        assert f"Variance to each last invoiced month {to_date}" in notes(app)
+        assert f"all months so far {display.signed_money(sum(recon['variance']))}" in notes(app)
         assert "latest paid 2025-04-10" in notes(app)
         # drill: Modoc's level-of-care mix, then back
         await press(pilot, "down", "down", "down", "enter")

@@ -21,7 +21,7 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
-from queries.close import checklist, coverage
+from queries.close import CLOSE_CHECKS, checklist
 from queries.projection import (
     METHOD,
     Completion,
@@ -44,11 +44,12 @@ PASS_STYLE = "dim"
 MARKS = {"blocking": "✗", "warning": "!", "info": "i"}
 MARK_STYLES = {"✗": ALERT_STYLE, "!": "bold yellow", "i": "bold blue", "✓": "green"}
 VERDICT_STYLES = {"ready": "bold green", "invoiced": "", "blocked": ALERT_STYLE}
-# The close's own checks (queries/close.py): about whole extracts, no rows behind them.
-CLOSE_CHECKS = frozenset(
-    ("unusable_extract", "eligibility_before_month", "claims_before_month_end",
-     "stale_extract", "checks_not_run")
-)  # fmt: skip
+
+
+def verdict_line(result: Any, county: str | None) -> Text:
+    """The month's verdict as queries/close.py words it (the CLI prints the same)."""
+    style = "bold green" if result.ready(county) else ALERT_STYLE
+    return Text(result.verdict(county), style=style)
 
 
 def close_label(ctx: Context) -> str:
@@ -88,35 +89,17 @@ def checklist_frame(engine: Engine, ctx: Context) -> tuple[pl.DataFrame, Any]:
 
 def load_checklist(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame, result = checklist_frame(engine, ctx)
-    blocking = len(result.blocking)
     opened = {s: sum(1 for i in items if i.count) for s, items in result.grouped().items()}
     of = {s: len(items) for s, items in result.grouped().items()}
-    verdict = (
-        Text(f"NOT READY: {blocking} blocking check{'s' if blocking != 1 else ''} open",
-             style=ALERT_STYLE)
-        if blocking
-        else Text("No blocking checks open", style="bold green")
+    notes = (
+        verdict_line(result, ctx.county),
+        line(
+            key_value("Warnings", f"{opened['warning']} of {of['warning']}"),
+            key_value("info", f"{opened['info']} of {of['info']}"),
+            Text("(tab: Readiness, per county and why)", style="dim"),
+        ),
     )  # fmt: skip
-    summary = line(
-        verdict,
-        key_value("warnings", f"{opened['warning']} of {of['warning']}"),
-        key_value("info", f"{opened['info']} of {of['info']}"),
-    )
-    notes = [summary]
-    if not result.readiness.is_empty():
-        readiness = result.readiness
-        if ctx.county:
-            readiness = readiness.filter(pl.col("county_code") == ctx.county)
-        counts = dict(readiness.group_by("verdict").len().iter_rows())
-        notes.append(
-            line(
-                Text("Counties", style="dim"),
-                *(key_value(v, display.count(counts.get(v, 0)), VERDICT_STYLES[v] or "bold")
-                  for v in VERDICT_STYLES),
-                Text("(tab: Readiness)", style="dim"),
-            )
-        )  # fmt: skip
-    return LevelResult(present(frame, CHECK_COLUMNS, mask_members=mask), tuple(notes))
+    return LevelResult(present(frame, CHECK_COLUMNS, mask_members=mask), notes)
 
 
 def check_detail(figures: Figures, row: int) -> Text | None:
@@ -188,24 +171,15 @@ READINESS_COLUMNS = (
 
 
 def load_readiness(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
-    frame = engine.run("close_readiness", as_of=ctx.as_of, month=ctx.month, county=ctx.county)
-    ready = frame.filter(pl.col("verdict") == "ready")
-    notes = [
-        line(
-            Text(f"Ready to invoice {display.month_label(ctx.month)}?", style="dim"),
-            *(key_value(v, display.count(frame.filter(pl.col("verdict") == v).height),
-                        VERDICT_STYLES[v] or "bold") for v in VERDICT_STYLES),
-            key_value("expected", display.money(total(ready, "expected_total"))),
-        )
-    ]  # fmt: skip
-    # Extracts that stop short of the month block every county at once.
-    region = [i for i in coverage(engine, ctx.month) if i.count and i.severity == "blocking"]
-    if region:
-        notes.append(Text("Every county is blocked until these pass: "
-                          + "; ".join(f"{i.check} ({i.detail})" for i in region),
-                          style=ALERT_STYLE))  # fmt: skip
+    result = checklist(engine, ctx.month, ctx.as_of)
+    frame = result.counties(ctx.county)
+    ready = frame.filter(pl.col("verdict") == "ready") if frame.height else frame
+    notes = [verdict_line(result, ctx.county)]
+    if ready.height:
+        notes.append(key_value(f"Ready to invoice {display.month_label(ctx.month)}: expected",
+                               display.money(total(ready, "expected_total"))))  # fmt: skip
     notes.append(Text("invoiced: an ORIGINAL exists, late claims go on a supplemental · "
-                      "blocked: no PUPM rate for the fiscal year", style="dim"))  # fmt: skip
+                      "blocked: a blocking check open or no PUPM rate", style="dim"))  # fmt: skip
     return LevelResult(present(frame, READINESS_COLUMNS, mask_members=mask), tuple(notes))
 
 

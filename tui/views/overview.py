@@ -10,6 +10,7 @@ from rich.text import Text
 
 from queries import display
 from queries.billing import invoice_totals
+from queries.close import checklist
 from queries.engine import DataError
 from queries.reports import Filters, run_report
 from tui.clocks import Clocks
@@ -65,7 +66,7 @@ def load_overview(clocks: Clocks, engine: Engine, ctx: Context, mask: bool) -> L
         line(Text(f"{display.fiscal_year_label(ctx.fiscal_year)} to date", style="dim"),
              fiscal_year_totals(run_report(engine, "reconciliation", ctx.filters()))),
         adequacy_note(engine, ctx),
-        exceptions_note(engine, ctx),
+        close_note(engine, ctx),
         *freshness_notes(engine, clocks),
     ]  # fmt: skip
     return LevelResult(present(frame, columns, mask_members=mask), tuple(notes))
@@ -101,19 +102,18 @@ def adequacy_note(engine: Engine, ctx: Context) -> Text:
     )
 
 
-def exceptions_note(engine: Engine, ctx: Context) -> Text:
-    checks = run_report(engine, "exceptions", Filters(as_of=ctx.as_of, month=ctx.month))
-    failing = checks.filter(pl.col("count") > 0)
-    blocking = failing.filter(pl.col("severity") == "blocking").height
-    worst = failing.sort("count", descending=True, maintain_order=True).head(3)
-    listed = ", ".join(f"{r['check']} {r['count']:,}" for r in worst.iter_rows(named=True))
-    if failing.height > worst.height:
-        listed += f", +{failing.height - worst.height} more"
+def close_note(engine: Engine, ctx: Context) -> Text:
+    """The close's verdict for the month (as pane 6 and `wrp-tui close` give
+    it) and how many of the checklist's checks are open (pane 6 lists them)."""
+    result = checklist(engine, ctx.month, ctx.as_of)
+    failing = sum(1 for i in result.items if i.count)
+    blocking = len(result.blocking)
+    style = "bold green" if result.ready(ctx.county) else ALERT_STYLE
     return line(
-        Text("Exceptions", style="dim"),
-        key_value("open", display.count(failing.height), ALERT_STYLE if blocking else "bold"),
+        Text(f"Close {display.month_label(ctx.month)}", style="dim"),
+        Text(result.verdict(ctx.county), style=style),
+        key_value("· checks open", display.count(failing)),
         key_value("blocking", display.count(blocking), ALERT_STYLE if blocking else "bold"),
-        Text(listed or "all checks pass", style="dim"),
     )
 
 
