@@ -44,7 +44,9 @@ class ReportName(StrEnum):
     supplementals = "supplementals"
     late_changes = "late-changes"
     projection = "projection"
+    projection_backtest = "projection-backtest"
     claims_lag = "claims-lag"
+    lag_triangle = "lag-triangle"
 
 
 class OutputFormat(StrEnum):
@@ -275,6 +277,10 @@ def report(
     else:
         shown = REPORTS[name.value].fields + (("suppressed",) if public else ())
         print_whole(rich_table(REPORTS[name.value].title, frame.select(shown)))
+        if name is ReportName.projection_backtest:
+            from queries.backtest import summary
+
+            print_whole(rich_table("Mean error by kind of as-of date", summary(frame)))
 
 
 def public_release(name: str, frame):

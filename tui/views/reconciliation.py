@@ -42,7 +42,7 @@ RECONCILIATION_COLUMNS = (
     Column("break_even_pupm", "Break-even PUPM", "money"),
 )
 # One line at 80 columns; pane 6 › Projection states the whole method.
-YEAR_END_METHOD = "YE method: so far ÷ lag completion factor, months ahead at run rate (pane 6)"
+YEAR_END_METHOD = "YE method: so far ÷ completion at its age in days, the rest at run rate (pane 6)"
 
 
 def fiscal_year_totals(frame: pl.DataFrame) -> Text:
