@@ -43,6 +43,7 @@ class ReportName(StrEnum):
     exceptions = "exceptions"
     supplementals = "supplementals"
     late_changes = "late-changes"
+    aging = "aging"
     projection = "projection"
     projection_backtest = "projection-backtest"
     claims_lag = "claims-lag"

@@ -99,10 +99,9 @@ def summary(frame: pl.DataFrame) -> pl.DataFrame:
         .alias("mean_abs_user_months_error_pct"),
     )  # fmt: skip
     by_year = frame.group_by("fiscal_year", "kind").agg(*measures)
-    overall = frame.group_by("kind").agg(*measures).with_columns(
-        fiscal_year=pl.lit(None, dtype=pl.Int64)
+    overall = (
+        frame.group_by("kind").agg(*measures).with_columns(fiscal_year=pl.lit(None, dtype=pl.Int64))
     )
-    return (
-        pl.concat([by_year, overall.select(by_year.columns)])
-        .sort("fiscal_year", "kind", nulls_last=True)
+    return pl.concat([by_year, overall.select(by_year.columns)]).sort(
+        "fiscal_year", "kind", nulls_last=True
     )

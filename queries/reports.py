@@ -99,6 +99,13 @@ REPORTS: dict[str, Report] = {
             "Year-end projection of the open fiscal year (chain ladder)",
         ),
         Report(
+            "aging", "unpaid_invoices",
+            ("invoice_id", "county_code", "month", "invoice_type", "issued_date",
+             "total_amount", "paid", "outstanding", "age_days", "bucket"),
+            ("county", "fiscal_year", "month"),
+            "Unpaid invoices of every year, oldest first: days since issue and bucket",
+        ),
+        Report(
             "projection-backtest", "projection_backtest",
             ("as_of", "kind", "fiscal_year", "projected_cost", "final_cost", "cost_error_pct",
              "county_mean_abs_error_pct", "projected_user_months", "final_user_months",
@@ -128,6 +135,8 @@ REPORTS: dict[str, Report] = {
 
 # Date columns that name a month ("YYYY-MM" in JSON) beside `month` and `*_month`.
 MONTH_COLUMNS = frozenset(("invoiced_through",))
+
+
 def _year_end(engine: Engine, filters: Filters) -> pl.DataFrame:
     return project_fiscal_year(
         engine, filters.as_of, fiscal_year=filters.fiscal_year, county=filters.county

@@ -48,7 +48,10 @@ def test_backtest_by_hand(steady):
     # On 2023-07-15 nothing is paid yet: nothing to project from.
     first = frame.row(0, named=True)
     assert (first["as_of"], first["projected_cost"], first["cost_error_pct"]) == (
-        date(2023, 7, 15), Decimal("0.00"), -100.0)
+        date(2023, 7, 15),
+        Decimal("0.00"),
+        -100.0,
+    )
     # Every other date projects the year exactly. Mid-month, the month being served
     # has nothing paid yet and the month before, 14 days past its end, is complete
     # at its age in days; a whole-month lag read it as the run-out of a full month
