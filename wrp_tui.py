@@ -71,8 +71,11 @@ class ReportName(StrEnum):
     exceptions = "exceptions"
     supplementals = "supplementals"
     late_changes = "late-changes"
+    aging = "aging"
     projection = "projection"
+    projection_backtest = "projection-backtest"
     claims_lag = "claims-lag"
+    lag_triangle = "lag-triangle"
 
 
 class OutputFormat(StrEnum):
@@ -338,6 +341,10 @@ def report(
     else:
         shown = REPORTS[name.value].fields + (("suppressed",) if public else ())
         print_whole(rich_table(REPORTS[name.value].title, frame.select(shown)))
+        if name is ReportName.projection_backtest:
+            from queries.backtest import summary
+
+            print_whole(rich_table("Mean error by kind of as-of date", summary(frame)))
 
 
 def public_release(name: str, frame):
@@ -391,16 +398,20 @@ def close(
         typer.Option("--show", help="List the rows behind one check, e.g. missing_rate.",
                      callback=checked(options.check_name)),
     ] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     reveal_phi: RevealOption = False,
     audit_log: AuditLogOption = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
-    """Month-end close checklist; exits 1 while anything blocking is open."""
-    from queries.close import checklist, month_to_close
+    """Month-end close checklist and verdict; exits 1 while the month is not ready."""
+    from queries.close import check_names, checklist, month_to_close
     from queries.engine import DataError
     from queries.privacy import mask_frame
 
+    if show is not None and show not in check_names():
+        raise fail("Unknown check", f"{show!r} is not a check with rows; choose one of "
+                   + ", ".join(check_names()), code=2)  # fmt: skip
     engine = open_engine(data, memory_limit, threads)
     as_of_day = parse_day(as_of) or engine.default_as_of()
     close_month = parse_month(month) or month_to_close(as_of_day)
@@ -412,11 +423,14 @@ def close(
                 audit_reveal("close --show --reveal-phi", scope, audit_log)
             else:
                 lines = mask_frame(lines)
-            print_whole(rich_table(f"{show}: {lines.height} row(s) as of {as_of_day}", lines))
+            write_frame(lines, output_format, f"{show}: {lines.height} row(s) as of {as_of_day}")
             return
         result = checklist(engine, close_month, as_of_day)
     except DataError as exc:
         raise fail(exc.title, exc.message) from None
+    if output_format is not OutputFormat.table:
+        write_close(result, output_format)
+        raise typer.Exit(0 if result.ready() else 1)
     print_checklist(result, data)
     try:
         supplementals = engine.run("supplemental_proposal", as_of=as_of_day)
@@ -429,10 +443,36 @@ def close(
             f"— wrp-tui report supplementals --as-of {as_of_day} --format csv",
             highlight=False,
         )
-    if result.blocking:
-        stdout.print(f"[red]Not ready:[/] {len(result.blocking)} blocking check(s) open.")
+    style = "green" if result.ready() else "red"
+    # One line, never wrapped: scripts and people grep for it.
+    stdout.print(f"[{style}]{result.verdict()}[/]", highlight=False, soft_wrap=True)
+    if not result.ready():
         raise typer.Exit(1)
-    stdout.print("[green]No blocking checks open.[/]")
+
+
+def write_frame(frame, output_format: OutputFormat, title: str) -> None:
+    """A frame on stdout as a table, CSV or JSON (the report conventions)."""
+    from queries.reports import records
+
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(records(frame), indent=2) + "\n")
+    elif output_format is OutputFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=frame.columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records(frame))
+    else:
+        print_whole(rich_table(title, frame))
+
+
+def write_close(result, output_format: OutputFormat) -> None:
+    from queries.close import CSV_FIELDS, close_records, close_rows
+
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(close_records(result), indent=2) + "\n")
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(close_rows(result))
 
 
 def print_checklist(result, data: Path) -> None:
@@ -460,7 +500,7 @@ def print_checklist(result, data: Path) -> None:
         style="dim", highlight=False,
     )  # fmt: skip
     if not result.readiness.is_empty():
-        columns = ("county_code", "users", "pupm_rate", "expected_total", "verdict", "reason")
+        columns = ("county_code", "verdict", "users", "pupm_rate", "expected_total", "reason")
         title = f"Ready to invoice {result.month:%Y-%m}?"
         print_whole(rich_table(title, result.readiness.select(columns)))
 

@@ -59,7 +59,8 @@ def cell(column: str, value: Any) -> str:
             else f"{value:,.2f}"
         )
     if isinstance(value, date):
-        return month_label(value) if column in ("month", "service_month") else value.isoformat()
+        is_month = column in ("month", "service_month", "invoiced_through")
+        return month_label(value) if is_month else value.isoformat()
     if column == "county_code":
         return county_label(value)
     return str(value)

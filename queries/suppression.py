@@ -40,7 +40,7 @@ POLICIES: dict[str, Policy] = {
     "invoices": Policy(
         counts=("computed_users", "billed_users"),
         derived={
-            "computed_users": ("expected_total", "drift_users", "drift_amount"),
+            "computed_users": ("expected_total", "drift_users", "drift_amount", "to_invoice"),
             "billed_users": ("billed_total", "paid", "outstanding", "drift_users", "drift_amount"),
         },  # fmt: skip
         lines=(("month",), ("county_code", "fiscal_year")),
@@ -55,6 +55,8 @@ POLICIES: dict[str, Policy] = {
                 "variance_pct",
                 "indicated_pupm",
                 "federal_match",
+                "cost_through_invoiced",
+                "variance_through_invoiced",
             ),
         },  # fmt: skip
         lines=(("fiscal_year",),),

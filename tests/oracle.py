@@ -469,6 +469,8 @@ def invoices(folder, as_of=None, county=None, fiscal_year=None, month=None) -> l
             "drift_amount": _money(r["drift_amount"]),
             "paid": _money(r["paid"]),
             "outstanding": _money(r["outstanding"]),
+            # v1.1: an ORIGINAL invoice issued by D for the county-month
+            "invoiced": bool(r["has_original"]),
             "_fy": r["fiscal_year"],
         }
         for r in f.iter_rows(named=True)
@@ -502,8 +504,28 @@ def reconciliation(folder, as_of=None, county=None, fiscal_year=None, month=None
         .with_columns(variance=pl.col("pupm_billed") - pl.col("cost"))
         .sort("county_code", "fiscal_year")
     )
+    # v1.1: the latest month of the year with an ORIGINAL issued by D, and the
+    # cost of the year's months up to and including it.
+    originals = d.invoices.filter(pl.col("invoice_type") == "ORIGINAL")
+    through = {
+        (r["county_code"], r["fiscal_year"]): r["through"]
+        for r in originals.group_by("county_code", "fiscal_year")
+        .agg(through=pl.col("month").max())
+        .iter_rows(named=True)
+    }
+    cost_to: dict[tuple, Decimal] = {}
+    for r in d.cost_lines.select("county_code", "fiscal_year", "month", "paid_amount").iter_rows(
+        named=True
+    ):
+        last = through.get((r["county_code"], r["fiscal_year"]))
+        if last is not None and r["month"] <= last:
+            key = (r["county_code"], r["fiscal_year"])
+            cost_to[key] = cost_to.get(key, Decimal("0")) + Decimal(r["paid_amount"])
     rows = []
     for r in f.iter_rows(named=True):
+        key = (r["county_code"], r["fiscal_year"])
+        last = through.get(key)
+        cost_through = cost_to.get(key, Decimal("0"))
         cost = Decimal(r["cost"])
         um_ = r["user_months"]
         if um_:
@@ -522,6 +544,9 @@ def reconciliation(folder, as_of=None, county=None, fiscal_year=None, month=None
                 "variance": _money(r["variance"]),
                 "variance_pct": _pct(r["variance"], cost),
                 "indicated_pupm": _money(ind),
+                "invoiced_through": None if last is None else _month_str(last),
+                "cost_through_invoiced": _money(cost_through),
+                "variance_through_invoiced": _money(Decimal(r["pupm_billed"]) - cost_through),
                 "_fy": int(r["fiscal_year"]),
             }
         )

@@ -56,8 +56,8 @@ async def test_checklist_equals_the_exceptions_report_and_drills_to_masked_rows(
         assert [row[1] for row in cells(app)][:3] == ["blocking"] * 3
         assert shown["missing_rate"][0] == "✗" and shown["eligibility_before_month"][0] == "✓"
         assert shown["stale_extract"][1] == "warning"
-        assert "NOT READY: 1 blocking check open" in notes(app)
-        assert "ready 1  invoiced 1  blocked 5" in notes(app)
+        assert ("Not ready: 1 blocking check open (missing_rate) · counties blocked 5, "
+                "ready 1, invoiced 1") in notes(app)  # fmt: skip
         first = app.active_pane.figures.shown.row(0)  # missing_rate: red; passing: dimmed
         assert all("[bold red]" in cell for cell in first[1:4])
         assert "[dim]" in app.active_pane.figures.shown.row(1)[2]

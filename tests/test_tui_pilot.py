@@ -112,7 +112,10 @@ async def test_overview_agrees_with_the_reports(region, engine):
         billed = sum(month["billed_total"])
         assert f"billed {display.money(billed)}" in notes(app)
         recon = run_report(engine, "reconciliation", Filters(fiscal_year=2025))
-        assert f"variance {display.signed_money(sum(recon['variance']))}" in notes(app)
+        # an open year: through each county's last invoiced month first (v1.1)
+        to_date = display.signed_money(sum(recon["variance_through_invoiced"]))
+        assert f"Variance to each last invoiced month {to_date}" in notes(app)
+        assert f"all months so far {display.signed_money(sum(recon['variance']))}" in notes(app)
         assert "latest paid 2025-04-10" in notes(app)
         # drill: Modoc's level-of-care mix, then back
         await press(pilot, "down", "down", "down", "enter")
@@ -164,13 +167,17 @@ async def test_invoices_drill_to_one_invoice_and_its_payments(region, engine):
         report = run_report(engine, "invoices", Filters(fiscal_year=2025))
         assert labels(app)[:3] == ["County", "Month", "Users"]
         for row, r in zip(cells(app), report.iter_rows(named=True), strict=True):
+            # A month with users and no ORIGINAL is "to invoice", not drift (v1.1).
+            waiting = not r["invoiced"] and r["computed_users"] > 0
             assert row == [
                 display.county_label(r["county_code"]), display.month_label(r["month"]),
                 display.count(r["computed_users"]), display.count(r["billed_users"]),
-                display.signed_count(r["drift_users"]), display.money(r["expected_total"]),
-                display.money(r["billed_total"]), display.signed_money(r["drift_amount"]),
+                "—" if waiting else display.signed_count(r["drift_users"]),
+                display.money(r["expected_total"]), display.money(r["billed_total"]),
+                "to invoice" if waiting else display.signed_money(r["drift_amount"]),
                 display.money(r["paid"]), display.money(r["outstanding"]),
             ]  # fmt: skip
+        assert sum(row[7] == "to invoice" for row in cells(app)) == 1  # Solano 2025-03
         # negative drift is red and signed
         modoc_feb = app.active_pane.figures.shown.row(4)
         assert "[red]-$450.00[/]" in modoc_feb[7] and modoc_feb[4].strip().endswith("-1[/]")
@@ -215,15 +222,17 @@ async def test_reconciliation_drill_to_the_running_variance(region, engine):
         await press(pilot, "5")
         report = run_report(engine, "reconciliation", Filters(fiscal_year=2025))
         for row, r in zip(cells(app), report.iter_rows(named=True), strict=True):
-            assert row[:8] == [
+            assert row[:10] == [
                 display.county_label(r["county_code"]), "FY2024-25",
+                display.month_label(r["invoiced_through"]),
+                display.signed_money(r["variance_through_invoiced"]),
                 display.count(r["user_months"]), display.money(r["pupm_billed"]),
                 display.money(r["actual_claims_cost"]), display.signed_money(r["variance"]),
                 display.signed_percent(r["variance_pct"]), display.money(r["indicated_pupm"]),
             ]  # fmt: skip
         await press(pilot, "down", "down", "enter")  # 48 Solano
         assert crumbs(app)[-1] == "48 Solano FY2024-25 by month"
-        running = [row[5] for row in cells(app)]
+        running = [row[5] for row in cells(app)]  # the months level
         solano = report.filter(report["county_code"] == "48").row(0, named=True)
         assert running[-1] == display.signed_money(solano["variance"])
         await press(pilot, "escape")
@@ -275,7 +284,8 @@ async def test_filter_sort_export_copy_and_reveal(region, engine, tmp_path):
         assert len(cells(app)) == 9
         await press(pilot, *["right"] * 7, "s", "s")  # drift, descending
         assert app.active_pane.figures.sort == ("drift_amount", True)
-        assert cells(app)[0][7] == "+$5,760.00"
+        # Solano 2025-03 (2 users, no ORIGINAL) is to invoice, not drift.
+        assert cells(app)[0][7] == "to invoice"
         await press(pilot, "e")
         exported = app.last_export
         assert exported is not None and exported.parent == tmp_path / "exports"
@@ -283,7 +293,7 @@ async def test_filter_sort_export_copy_and_reveal(region, engine, tmp_path):
         assert lines[0].startswith("county_code,month,computed_users")
         assert lines[1].startswith("48,2025-03,2,0,2,5760.00,0.00,5760.00")
         await press(pilot, "y")
-        assert app.clipboard == "+$5,760.00"
+        assert app.clipboard == "to invoice"
         await press(pilot, "1", "down", "down", "down", "enter", "enter")
         assert cells(app)[0][0] == "9•••••68B"
         # Revealing asks first; keeping them masked writes nothing.

@@ -67,6 +67,9 @@ class Column:
     # The style of a cell, from its whole row (e.g. a failing check in red);
     # None leaves the cell as it is.
     style: Callable[[dict[str, Any]], str | None] | None = None
+    # Words shown instead of the figure, from the whole row (a month not yet
+    # invoiced reads "to invoice" where its drift would be); None keeps it.
+    words: Callable[[dict[str, Any]], str | None] | None = None
 
     @property
     def numeric(self) -> bool:
@@ -114,6 +117,8 @@ class Figures:
     def cell_text(self, row: int, column: int) -> str:
         """A cell as the user reads it, without padding or markup."""
         spec = self.columns[column]
+        if spec.words is not None and (words := spec.words(self.row(row))) is not None:
+            return words
         return self.format_value(spec, self.raw[spec.name][row])
 
     def format_value(self, spec: Column, value: Any) -> str:
@@ -138,6 +143,11 @@ def present(
     figures = Figures(source, frame, columns, pl.DataFrame(), (), mask_members, sort, filter_text,
                       total)  # fmt: skip
     cells = {c.name: [figures.format_value(c, v) for v in frame[c.name]] for c in columns}
+    for c in columns:
+        if c.words is not None:
+            cells[c.name] = [w if (w := c.words(r)) is not None else t
+                             for t, r in zip(cells[c.name], frame.iter_rows(named=True),
+                                             strict=True)]  # fmt: skip
     if filter_text:
         needle = filter_text.casefold()
         keep = [

@@ -56,7 +56,12 @@ CREATE OR REPLACE MACRO invoice_drift(as_of) AS TABLE
         coalesce(p.paid, CAST(0 AS DECIMAL(38, 2))) AS paid,
         coalesce(b.billed_total, 0) - coalesce(p.paid, 0) AS outstanding,
         coalesce(b.original_invoices, 0) AS original_invoices,
-        coalesce(b.supplemental_invoices, 0) AS supplemental_invoices
+        coalesce(b.supplemental_invoices, 0) AS supplemental_invoices,
+        -- v1.1: an ORIGINAL issued by as_of. A month with users and none is
+        -- "to invoice": its expected total is what to bill, not drift.
+        coalesce(b.original_invoices, 0) > 0 AS invoiced,
+        CASE WHEN coalesce(b.original_invoices, 0) = 0 AND coalesce(u.users, 0) > 0
+             THEN coalesce(u.users, 0) * r.pupm_rate + r.admin_qa_monthly END AS to_invoice
     FROM keys k
     LEFT JOIN county_month_users(as_of) u USING (county_code, month)
     LEFT JOIN county_month_billing(as_of) b USING (county_code, month)

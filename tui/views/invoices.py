@@ -12,7 +12,8 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
-from queries.reports import run_report
+from queries.billing import invoice_totals, is_to_invoice
+from queries.reports import Filters, run_report
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
@@ -21,15 +22,34 @@ from tui.views.console import asked, report_query
 if TYPE_CHECKING:
     from queries.engine import Engine
 
+TO_INVOICE_STYLE = "bold yellow"
+
+
+def _to_invoice_style(row: dict) -> str | None:
+    return TO_INVOICE_STYLE if is_to_invoice(row) else None
+
+
 INVOICE_COLUMNS = (
     Column("county_code", "County", "county"),
     Column("month", "Month", "month"),
     Column("computed_users", "Users", "count"),
     Column("billed_users", "Billed users", "count"),
-    Column("drift_users", "Drift users", "signed_count"),
-    Column("expected_total", "Expected", "money"),
+    # A month with no ORIGINAL yet has nothing to drift from (contract v1.1).
+    Column(
+        "drift_users",
+        "Drift users",
+        "signed_count",
+        words=lambda r: "—" if is_to_invoice(r) else None,
+    ),
+    Column("expected_total", "Expected", "money", style=_to_invoice_style),
     Column("billed_total", "Billed", "money"),
-    Column("drift_amount", "Drift", "signed_money"),
+    Column(
+        "drift_amount",
+        "Drift",
+        "signed_money",
+        style=_to_invoice_style,
+        words=lambda r: "to invoice" if is_to_invoice(r) else None,
+    ),
     Column("paid", "Paid", "money"),
     Column("outstanding", "Outstanding", "money"),
 )
@@ -49,16 +69,26 @@ def total(frame: pl.DataFrame, column: str) -> Decimal:
 
 def load_invoices(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame = run_report(engine, "invoices", ctx.filters())
-    drift = total(frame, "drift_amount")
+    sums = invoice_totals(frame)
     totals = line(
-        key_value("Expected", display.money(total(frame, "expected_total"))),
-        key_value("billed", display.money(total(frame, "billed_total"))),
-        key_value("drift", display.signed_money(drift), negative_style(drift)),
-        key_value("paid", display.money(total(frame, "paid"))),
-        key_value("outstanding", display.money(total(frame, "outstanding"))),
+        key_value("Billed", display.money(sums.billed)),
+        key_value("drift", display.signed_money(sums.drift), negative_style(sums.drift)),
+        key_value("paid", display.money(sums.paid)),
+        key_value("outstanding", display.money(sums.outstanding)),
     )
-    notes = (totals, *aging_notes(engine, ctx))
+    notes = (totals, to_invoice_line(sums), *aging_notes(engine, ctx))
     return LevelResult(present(frame, INVOICE_COLUMNS, mask_members=mask), notes)
+
+
+def to_invoice_line(sums) -> Text:
+    """The months with users and no ORIGINAL invoice yet, and what to bill."""
+    if not sums.to_invoice_months:
+        return Text("Every month with users has its ORIGINAL invoice.", style="dim")
+    return line(
+        key_value("To invoice", display.money(sums.to_invoice), TO_INVOICE_STYLE),
+        Text(f"{sums.to_invoice_months} month(s) with users and no ORIGINAL yet "
+             "(not drift)", style="dim"),
+    )  # fmt: skip
 
 
 def aging_notes(engine: Engine, ctx: Context) -> list[Text]:
@@ -82,6 +112,48 @@ def aging_notes(engine: Engine, ctx: Context) -> list[Text]:
         (f" · {int(aging['unpaid_invoices'].sum()):,} unpaid invoices", "dim"),
     )
     return [header, worst]
+
+
+# -- every unpaid invoice of every year, oldest first -----------------------------------------
+AGING_COLUMNS = (
+    Column("invoice_id", "Invoice"),
+    Column("county_code", "County", "county"),
+    Column("month", "Month", "month"),
+    Column("age_days", "Age d", "count"),
+    Column("bucket", "Bucket", style=lambda r: ALERT_STYLE if r["bucket"] == "over 90" else None),
+    Column("outstanding", "Outstanding", "money"),
+    Column("total_amount", "Total", "money"),
+    Column("paid", "Paid", "money"),
+    Column("invoice_type", "Type"),
+    Column("issued_date", "Issued", "date"),
+)
+BUCKETS = ("0-30", "31-60", "61-90", "over 90")
+
+
+def load_aging(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    frame = run_report(engine, "aging", Filters(as_of=ctx.as_of, county=ctx.county))
+    by_bucket = line(
+        Text("Unpaid", style="dim"),
+        *(key_value(f"{b} d", display.money(total(frame.filter(pl.col("bucket") == b),
+                                                   "outstanding"))) for b in BUCKETS),
+    )  # fmt: skip
+    notes = (
+        line(key_value("Unpaid invoices", display.count(frame.height)),
+             key_value("outstanding", display.money(total(frame, "outstanding"))),
+             Text("every fiscal year, oldest first", style="dim")),
+        by_bucket,
+    )  # fmt: skip
+    return LevelResult(present(frame, AGING_COLUMNS, mask_members=mask), notes)
+
+
+def aging_level() -> Level:
+    return Level(
+        "Unpaid invoices by age",
+        load_aging,
+        drill_to_payments,
+        enter_hint="the invoice's payments",
+        query=report_query("aging", lambda ctx: Filters(as_of=ctx.as_of, county=ctx.county)),
+    )
 
 
 def drill_to_month(figures: Figures, row: int, _column: int, _ctx: Context) -> Level:

@@ -9,6 +9,8 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
+from queries.billing import invoice_totals
+from queries.close import checklist
 from queries.engine import DataError
 from queries.reports import Filters, run_report
 from tui.clocks import Clocks
@@ -18,7 +20,6 @@ from tui.presenting import ALERT_STYLE, Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, negative_style
 from tui.views.adequacy import TIMELY_TARGET, flags
 from tui.views.console import report_query
-from tui.views.invoices import total
 from tui.views.reconciliation import fiscal_year_totals
 from tui.views.users import REGION, TREND_MONTHS, county_rows, level_mix_level
 
@@ -65,22 +66,31 @@ def load_overview(clocks: Clocks, engine: Engine, ctx: Context, mask: bool) -> L
         line(Text(f"{display.fiscal_year_label(ctx.fiscal_year)} to date", style="dim"),
              fiscal_year_totals(run_report(engine, "reconciliation", ctx.filters()))),
         adequacy_note(engine, ctx),
-        exceptions_note(engine, ctx),
+        close_note(engine, ctx),
         *freshness_notes(engine, clocks),
     ]  # fmt: skip
     return LevelResult(present(frame, columns, mask_members=mask), tuple(notes))
 
 
 def invoice_note(engine: Engine, ctx: Context) -> Text:
-    month = run_report(engine, "invoices", ctx.filters(month=True))
-    drift = total(month, "drift_amount")
-    return line(
+    sums = invoice_totals(run_report(engine, "invoices", ctx.filters(month=True)))
+    parts = [
         Text(f"Invoices {display.month_label(ctx.month)}", style="dim"),
-        key_value("billed", display.money(total(month, "billed_total"))),
-        key_value("paid", display.money(total(month, "paid"))),
-        key_value("outstanding", display.money(total(month, "outstanding"))),
-        key_value("drift", display.signed_money(drift), negative_style(drift)),
-    )
+        key_value("billed", display.money(sums.billed)),
+        key_value("paid", display.money(sums.paid)),
+        key_value("outstanding", display.money(sums.outstanding)),
+        key_value("drift", display.signed_money(sums.drift), negative_style(sums.drift)),
+    ]
+    if sums.to_invoice_months:  # not drift: no ORIGINAL yet (contract v1.1)
+        parts.append(key_value("to invoice", display.money(sums.to_invoice), "bold yellow"))
+    unpaid = run_report(engine, "aging", Filters(as_of=ctx.as_of, county=ctx.county))
+    if unpaid.height:  # oldest first
+        oldest = unpaid.row(0, named=True)
+        parts.append(key_value(
+            "· oldest unpaid", f"{oldest['invoice_id']} {display.money(oldest['outstanding'])} "
+            f"{oldest['age_days']:,} d", ALERT_STYLE if oldest["bucket"] == "over 90" else "bold",
+        ))  # fmt: skip
+    return line(*parts)
 
 
 def adequacy_note(engine: Engine, ctx: Context) -> Text:
@@ -99,19 +109,18 @@ def adequacy_note(engine: Engine, ctx: Context) -> Text:
     )
 
 
-def exceptions_note(engine: Engine, ctx: Context) -> Text:
-    checks = run_report(engine, "exceptions", Filters(as_of=ctx.as_of, month=ctx.month))
-    failing = checks.filter(pl.col("count") > 0)
-    blocking = failing.filter(pl.col("severity") == "blocking").height
-    worst = failing.sort("count", descending=True, maintain_order=True).head(3)
-    listed = ", ".join(f"{r['check']} {r['count']:,}" for r in worst.iter_rows(named=True))
-    if failing.height > worst.height:
-        listed += f", +{failing.height - worst.height} more"
+def close_note(engine: Engine, ctx: Context) -> Text:
+    """The close's verdict for the month (as pane 6 and `wrp-tui close` give
+    it) and how many of the checklist's checks are open (pane 6 lists them)."""
+    result = checklist(engine, ctx.month, ctx.as_of)
+    failing = sum(1 for i in result.items if i.count)
+    blocking = len(result.blocking)
+    style = "bold green" if result.ready(ctx.county) else ALERT_STYLE
     return line(
-        Text("Exceptions", style="dim"),
-        key_value("open", display.count(failing.height), ALERT_STYLE if blocking else "bold"),
+        Text(f"Close {display.month_label(ctx.month)}", style="dim"),
+        Text(result.verdict(ctx.county), style=style),
+        key_value("· checks open", display.count(failing)),
         key_value("blocking", display.count(blocking), ALERT_STYLE if blocking else "bold"),
-        Text(listed or "all checks pass", style="dim"),
     )
 
 
