@@ -574,6 +574,59 @@ def signoff(
 
 
 @cli.command()
+def evidence(
+    out: Annotated[Path, typer.Argument(help="Folder to write; OUT.zip is written beside it.")],
+    month: Annotated[str, typer.Option("--month", help="Month of the close, YYYY-MM.")],
+    data: DataOption = DEMO_DATA,
+    as_of: AsOfOption = None,
+    public: Annotated[
+        bool,
+        typer.Option("--public", help="The suppressed form, for release outside the team."),
+    ] = False,
+    reveal_phi: RevealOption = False,
+    audit_log: AuditLogOption = None,
+    store: StoreOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier pack in OUT.")
+    ] = False,
+    memory_limit: MemoryOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Write the evidence pack of a month's close: reports, SQL, checklist with
+    notes and sign-off, extract manifest, pane pictures, SHA256SUMS; a folder
+    and a zip. Member IDs masked unless --reveal-phi (audited)."""
+    from queries.engine import DataError
+    from queries.evidence import PackRefused, pack_files, write_pack
+    from queries.notes import NotesStore
+
+    if public and reveal_phi:
+        raise fail("Pick one", "--public and --reveal-phi cannot be combined", 2)
+    close_month = parse_month(month)
+    engine = open_engine(data, memory_limit, threads)
+    as_of_day = parse_day(as_of) or engine.default_as_of()
+    if reveal_phi:
+        scope = f"data={engine.data_dir} evidence month={close_month:%Y-%m} out={out}"
+        audit_reveal("evidence --reveal-phi", scope, audit_log)
+    try:
+        files = pack_files(engine, close_month, as_of_day, NotesStore(store), public=public,
+                           reveal_phi=reveal_phi)  # fmt: skip
+    except DataError as exc:
+        raise fail(exc.title, exc.message) from None
+    if not public:  # the panes have no suppressed form
+        from tui.evidence_screens import pane_screens
+
+        for name, svg in pane_screens(data, close_month, as_of_day, store).items():
+            files[f"screens/{name}.svg"] = svg.encode()
+    try:
+        archive = write_pack(files, out, extracts=engine.data_dir, overwrite=overwrite)
+    except PackRefused as exc:
+        raise fail("Not written", str(exc), 2) from None
+    except OSError as exc:
+        raise fail("Not written", f"{exc.filename}: {exc.strerror}") from None
+    stdout.print(f"Wrote {len(files) + 3} files to {out} and {archive}", highlight=False)
+
+
+@cli.command()
 def sql(
     query: Annotated[str, typer.Argument(help="One SELECT over the extracts and derived views.")],
     data: DataOption = DEMO_DATA,
