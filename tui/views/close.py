@@ -35,6 +35,7 @@ from queries.reports import Filters, run_report
 from tui.context import Context, first_of_month, fiscal_year_of
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
+from tui.views.close_notes import close_notes, mark_style
 from tui.views.invoices import month_invoices_level, total
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ CHECK_COLUMNS = (
     Column("severity", "Severity", style=_check_style),
     Column("check", "Check", style=_check_style),
     Column("count", "Count", "count", style=_check_style),
+    Column("notes", "Notes", style=mark_style),
     Column("detail", "Detail", style=lambda r: None if r["count"] else PASS_STYLE),
 )
 
@@ -88,6 +90,10 @@ def checklist_frame(engine: Engine, ctx: Context) -> tuple[pl.DataFrame, Any]:
 
 def load_checklist(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame, result = checklist_frame(engine, ctx)
+    signed = close_notes(engine, ctx, frame["check"].to_list())
+    frame = frame.with_columns(
+        notes=pl.Series([signed.marks.get(c, "") for c in frame["check"]], dtype=pl.String)
+    )
     blocking = len(result.blocking)
     opened = {s: sum(1 for i in items if i.count) for s, items in result.grouped().items()}
     of = {s: len(items) for s, items in result.grouped().items()}
@@ -102,7 +108,7 @@ def load_checklist(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
         key_value("warnings", f"{opened['warning']} of {of['warning']}"),
         key_value("info", f"{opened['info']} of {of['info']}"),
     )
-    notes = [summary]
+    notes = [summary, *signed.lines]
     if not result.readiness.is_empty():
         readiness = result.readiness
         if ctx.county:
