@@ -41,7 +41,7 @@ async def test_note_a_check_sign_off_and_write_the_pack(rules, tmp_path):
         await press(pilot, "6")
         assert "Notes" in labels(app)
         assert row_of(app, "missing_rate")[4] == ""  # no note yet
-        assert "Not signed off · S signs off 2024-07" in notes(app)
+        assert "2024-07 not signed off (S signs off" in notes(app)
 
         # S with a blocking check and no note: refused, nothing recorded
         await press(pilot, "S")

@@ -62,8 +62,8 @@ def close_notes(engine: Engine, ctx: Context, checks: list[str]) -> CloseNotes:
         if note is not None:
             marks[check] = note_mark(note, counts[note.subject.key])
     if state is None:
-        lines = [Text(f"Not signed off · S signs off {ctx.month:%Y-%m} · n notes the row · "
-                      "P writes the evidence pack", style="dim")]  # fmt: skip
+        lines = [Text(f"{ctx.month:%Y-%m} not signed off (S signs off · n notes the row · "
+                      "P evidence pack)", style="dim")]  # fmt: skip
     else:
         lines = [Text(state.summary(), style=ALERT_STYLE if state.moved else "green")]
         if state.moved:
