@@ -178,6 +178,7 @@ def dashboard(
     month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
     reveal_phi: RevealOption = False,
     audit_log: AuditLogOption = None,
+    store: StoreOption = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
@@ -196,6 +197,7 @@ def dashboard(
         threads=threads,
         reveal_phi=reveal_phi,
         audit_log=audit_log,
+        store=store,
     )
     build_app(settings).run()
 
