@@ -420,19 +420,20 @@ def print_notes_and_signoff(engine, month: date, as_of: date, store_path: Path |
         state = signoff_state(store, engine, month)
     except NotesError as exc:
         stdout.print(f"[yellow]![/] {exc.title}: {exc.message} (notes and sign-off not shown)",
-                     highlight=False)  # fmt: skip
+                     highlight=False, soft_wrap=True)  # fmt: skip
         return
     if notes:
         print_whole(notes_table(f"Notes on {month:%Y-%m}: {len(notes)} subject(s)",
                                 list(notes.values())))  # fmt: skip
     if state is None:
         stdout.print(f"Not signed off. wrp-tui signoff --month {month:%Y-%m} --as-of {as_of}",
-                     highlight=False)  # fmt: skip
+                     highlight=False, soft_wrap=True)  # fmt: skip
         return
     style = "red" if state.moved else "green"
-    stdout.print(f"[{style}]{state.summary()}[/]", highlight=False)
+    # soft_wrap: one line each, whatever the terminal's width (grep, logs)
+    stdout.print(f"[{style}]{state.summary()}[/]", highlight=False, soft_wrap=True)
     for change in state.moved:
-        stdout.print(f"  moved: {change.describe()}", highlight=False)
+        stdout.print(f"  moved: {change.describe()}", highlight=False, soft_wrap=True)
 
 
 def notes_table(title: str, notes) -> Table:
@@ -505,7 +506,7 @@ def note_add(
     except ValueError as exc:
         raise fail("Not added", str(exc), 2) from None
     stdout.print(f"Noted on {subject.label()}: {note.status} (#{note.id}, {note.author})",
-                 highlight=False)  # fmt: skip
+                 highlight=False, soft_wrap=True)  # fmt: skip
 
 
 @note_cli.command("list")
@@ -571,7 +572,7 @@ def signoff(
     stdout.print(
         f"Signed off {close_month:%Y-%m} as of {as_of_day} by {signed.author}: extract version "
         f"{signed.extract_version}, {len(signed.snapshot['checks'])} checks and "
-        f"{counties} counties recorded.", highlight=False,
+        f"{counties} counties recorded.", highlight=False, soft_wrap=True,
     )  # fmt: skip
 
 
