@@ -56,8 +56,9 @@ def close_snapshot(engine: Engine, month: date, as_of: date,
         invoices = engine.run("invoices", as_of=as_of, month=month)
     except DataError:
         invoices = None  # the checklist names the unusable extract
-    if invoices is not None:
-        billed = {r["county_code"]: r["billed_total"] for r in invoices.iter_rows(named=True)}
+    if invoices is not None:  # a county-month with no invoice is billed $0.00
+        billed = {r["county_code"]: r["billed_total"] or Decimal(0)
+                  for r in invoices.iter_rows(named=True)}  # fmt: skip
     counties = [
         {
             "county_code": r["county_code"],
@@ -65,7 +66,8 @@ def close_snapshot(engine: Engine, month: date, as_of: date,
             "reason": r.get("reason"),
             "users": r.get("users"),
             "expected_total": _money(r.get("expected_total")),
-            "billed_total": _money(billed.get(r["county_code"])),
+            "billed_total": _money(billed.get(r["county_code"], Decimal(0)))
+            if invoices is not None else None,
         }
         for r in result.readiness.iter_rows(named=True)
     ]

@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -175,12 +177,18 @@ def test_a_read_only_store_reads_and_refuses_writes(tmp_path):
 WRITERS, NOTES_EACH = 4, 25
 
 
+SIGN_OFF_EVERY = 5
+
+
 def _write_many(path: str, writer: int, start) -> None:
     start.wait()  # every process writes at the same moment
     store = NotesStore(Path(path))
     for i in range(NOTES_EACH):
         subject = Subject("county-month", county=f"{writer}", month=JULY)
         store.add_note(subject, "open", f"writer {writer} note {i}", author=f"w{writer}")
+        if i % SIGN_OFF_EVERY == 0:
+            store.sign_off(JULY, date(2024, 9, 15), f"v{writer}-{i}", path, {"n": i},
+                           author=f"w{writer}")  # fmt: skip
 
 
 def test_several_processes_writing_at_once_lose_nothing(tmp_path):
@@ -203,3 +211,15 @@ def test_several_processes_writing_at_once_lose_nothing(tmp_path):
         mine = [n.text for n in notes if n.author == f"w{w}"]
         assert mine == [f"writer {w} note {i}" for i in range(NOTES_EACH)]  # in order, all there
     assert len(NotesStore(path).current()) == WRITERS
+    signed = NotesStore(path).sign_offs(JULY)
+    assert sorted(s.extract_version for s in signed) == sorted(
+        f"v{w}-{i}" for w in range(WRITERS) for i in range(0, NOTES_EACH, SIGN_OFF_EVERY)
+    )
+
+
+def test_the_store_and_the_pack_import_no_textual():
+    code = ("import sys, queries.notes, queries.signoff, queries.evidence; "
+            "print('textual' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, check=True)  # fmt: skip
+    assert done.stdout.strip() == "False"

@@ -20,7 +20,8 @@ from wrp_tui import cli
 AS_OF, JULY = date(2024, 9, 15), date(2024, 7, 1)
 CIN = re.compile(r"\b\d{8}[A-Z]\b")
 # G (Solano, eligible in July) gets a July service paid on Sep 1: Solano's July
-# users go 0 -> 1 and its expected 0 x 410 + 2,000 -> 1 x 410 + 2,000.
+# users go 0 -> 1 and its expected 0 x 410 + 2,000 -> 1 x 410 + 2,000, and the
+# month, with users and no ORIGINAL invoice, joins month_not_invoiced (1 -> 2).
 LATE_SOLANO = line("C10", G, P_SOL, date(2024, 7, 12), date(2024, 9, 1), "60.00")
 
 
@@ -46,7 +47,7 @@ def test_the_snapshot_holds_counts_verdicts_and_money_never_a_member_id(rules):
     counties = {c["county_code"]: c for c in snapshot["counties"]}
     assert counties["48"] == {"county_code": "48", "verdict": "ready",
                               "reason": "rate and users known", "users": 0,
-                              "expected_total": "2000.00", "billed_total": None}  # fmt: skip
+                              "expected_total": "2000.00", "billed_total": "0.00"}  # fmt: skip
     assert counties["25"]["verdict"] == "invoiced" and counties["45"]["verdict"] == "blocked"
     assert snapshot["blocking_open"] == 1
     assert not CIN.search(json.dumps(snapshot))
@@ -92,7 +93,9 @@ def test_sign_off_waits_for_a_note_on_each_blocking_check(rules, tmp_path):
     assert "CHANGED SINCE" in moved.output
     assert "moved: 48 users: 0 → 1" in moved.output
     assert "moved: 48 expected_total: 2000.00 → 2410.00" in moved.output
-    assert "moved: check missing_rate" not in moved.output  # the rest stood still
+    # Solano's July now has a user and no ORIGINAL invoice; the rest stood still
+    assert "moved: check month_not_invoiced: 1 → 2" in moved.output
+    assert moved.output.count("moved:") == 3
     # asked at another as-of, the comparison is still at the signed as-of
     later = run_cli("close", "--data", rules, "--month", "2024-07", "--as-of", "2024-09-30",
                     "--store", store)  # fmt: skip

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from queries.notes import NotesStore
-from tests.rules_fixture import build_rules_extracts
+from tests.rules_fixture import CLAIMS, build_rules_extracts
+from tests.test_signoff import LATE_SOLANO
 from tests.test_tui_pilot import cells, labels, make_app, notes, press, settle
 from tui.screens.notes import NotesScreen
 from tui.screens.pickers import ChoiceScreen, PromptScreen
@@ -33,7 +34,8 @@ def row_of(app, check: str) -> list[str]:
     return next(row for row in cells(app) if row[2] == check)
 
 
-async def test_note_a_check_sign_off_and_write_the_pack(rules, tmp_path):
+async def test_note_a_check_sign_off_and_write_the_pack(tmp_path):
+    rules = build_rules_extracts(tmp_path / "rules")  # changed below: a copy of its own
     store_path = tmp_path / "notes.sqlite"
     app = make_app(rules, tmp_path, store=store_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -92,6 +94,13 @@ async def test_note_a_check_sign_off_and_write_the_pack(rules, tmp_path):
             names = set(archive.namelist())
         assert "evidence-2024-07/screens/close.svg" in names
         assert "accepted" in (pack / "close/checklist.csv").read_text()
+
+        # new extracts move a signed-off figure: r reloads, pane 6 names it
+        build_rules_extracts(rules, claims=[*CLAIMS, LATE_SOLANO])
+        await press(pilot, "r")
+        assert "CHANGED SINCE" in notes(app)
+        assert ("moved: check month_not_invoiced: 1 → 2; 48 users: 0 → 1; "
+                "48 expected_total: 2000.00 → 2410.00") in notes(app)  # fmt: skip
 
 
 async def test_an_unreadable_store_leaves_the_close_read_only(rules, tmp_path):
