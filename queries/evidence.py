@@ -38,7 +38,7 @@ from queries.notes import NotesError, NotesStore
 from queries.privacy import mask_frame
 from queries.projection import METHOD
 from queries.reports import REPORTS, Filters, question_params, records, run_report
-from queries.signoff import check_note, extract_version_of, signoff_state
+from queries.signoff import check_note, extract_version_of, signoff_state, state_record
 from queries.suppression import POLICIES, suppress
 
 TIMESTAMP_FILE = "generated_at.txt"
@@ -202,23 +202,15 @@ def close_files(engine: Engine, month: date, as_of: date, store: NotesStore, *,
     if public:
         frame = suppress(frame, POLICIES["exceptions"])
     files = frame_files("close/checklist", frame)
-    if not result.readiness.is_empty():
+    if not result.readiness.is_empty() and not public:  # its user counts have no policy
         files |= frame_files("close/readiness", result.readiness)
     kept = [n.as_record() | ({"text": None} if public else {}) for n in history]
     files["close/notes.json"] = json_bytes({"store": str(store.path), "problem": store_problem
                                             or None, "notes": kept})  # fmt: skip
-    signed: dict[str, Any] = {"signed_off": state is not None}
-    if state is not None:
-        record = state.signoff.as_record()
-        if public:
-            record["snapshot"] = {k: v for k, v in record["snapshot"].items() if k == "month"}
-        signed |= {
-            "sign_off": record, "extract_version_now": state.version_now,
-            "changed_since": state.new_version and bool(state.moved),
-            "moved": [{"figure": c.figure, "county_code": c.county_code, "signed": c.signed,
-                       "now": c.now} for c in state.moved] if not public else None,
-            "summary": state.summary(),
-        }  # fmt: skip
+    signed = state_record(state)
+    if public and state is not None:  # who signed and when; the figures are in the reports
+        signed["sign_off"]["snapshot"] = {"month": signed["sign_off"]["snapshot"]["month"]}
+        signed["moved"] = None
     files["close/signoff.json"] = json_bytes(signed)
     if not public:
         try:
@@ -246,7 +238,8 @@ def pack_files(engine: Engine, month: date, as_of: date, store: NotesStore, *,
         "extract_version": extract_version_of(engine),
         "form": "public (small cells suppressed)" if public else "internal",
         "member_ids": "revealed (audited)" if reveal_phi else "masked",
-        "left_out": left_out + (["close/check_rows", "screens"] if public else []),
+        "left_out": left_out + (["close/readiness", "close/check_rows", "screens"]
+                                if public else []),  # fmt: skip
         "notes_store_problem": store_problem or None,
         "report_scope": REPORT_SCOPE,
     })  # fmt: skip

@@ -236,6 +236,9 @@ class NotesStore:
                 db.row_factory = sqlite3.Row
                 db.execute(f"PRAGMA busy_timeout = {self.timeout_ms}")
                 has = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+                if not has:  # an empty file (made for the team, not written yet)
+                    yield None
+                    return
                 if not {"notes", "signoffs"} <= has:
                     raise NotesError("Not a notes store", f"{self.path} has no notes tables")
                 yield db

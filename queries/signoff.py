@@ -140,6 +140,19 @@ class SignOffState:
                        f"{len(self.moved)} figure(s).")  # fmt: skip
 
 
+def state_record(state: SignOffState | None) -> dict[str, Any]:
+    """The sign-off and what moved, for JSON (the evidence pack, reports)."""
+    if state is None:
+        return {"signed_off": False}
+    return {
+        "signed_off": True, "sign_off": state.signoff.as_record(),
+        "extract_version_now": state.version_now, "changed_since": bool(state.moved),
+        "moved": [{"figure": c.figure, "county_code": c.county_code, "signed": c.signed,
+                   "now": c.now} for c in state.moved],
+        "summary": state.summary(),
+    }  # fmt: skip
+
+
 def signoff_state(store: NotesStore, engine: Engine, month: date) -> SignOffState | None:
     """The month's standing sign-off compared with the extracts now (None:
     never signed off). Raises NotesError when the store cannot be read."""

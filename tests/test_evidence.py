@@ -105,6 +105,9 @@ def test_the_pack_holds_what_the_cli_reports_and_the_close(two_packs, rules):
 
     checklist = {r["check"]: r for r in json.loads((pack / "close/checklist.json").read_text())}
     assert checklist["missing_rate"]["count"] == 1
+    readiness = json.loads((pack / "close/readiness.json").read_text())
+    readiness = {r["county_code"]: r for r in readiness}
+    assert (readiness["48"]["verdict"], readiness["48"]["expected_total"]) == ("ready", "2000.00")
     assert checklist["missing_rate"]["note_status"] == "accepted"
     assert checklist["missing_rate"]["note"].startswith("Shasta FY25 rate letter")
     signed = json.loads((pack / "close/signoff.json").read_text())
@@ -141,6 +144,7 @@ def test_reveal_is_audited_first_and_public_is_suppressed(rules, store, tmp_path
     assert {"supplementals", "late-changes", "projection", "claims-lag", "screens",
             "close/check_rows"} <= set(described["left_out"])  # fmt: skip
     assert not (pack / "screens").exists() and not (pack / "close/check_rows.csv").exists()
+    assert not (pack / "close/readiness.csv").exists()  # users per county: no policy
     users = json.loads((pack / "reports/users.json").read_text())
     assert users and all(r["users"] is None or r["users"] == 0 or r["users"] > 10 for r in users)
     checklist = json.loads((pack / "close/checklist.json").read_text())

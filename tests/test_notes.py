@@ -103,6 +103,15 @@ def test_a_team_path_in_a_missing_folder_is_not_created(tmp_path):
     assert store.history() == []
 
 
+def test_an_empty_file_made_for_the_team_is_an_empty_store(tmp_path):
+    path = tmp_path / "notes.sqlite"
+    path.touch()
+    store = NotesStore(path)
+    assert store.history() == [] and store.sign_offs() == []
+    store.add_note(MISSING_RATE, "open", "first")
+    assert [n.text for n in store.history()] == ["first"]
+
+
 def test_a_corrupt_store_says_so(tmp_path):
     path = tmp_path / "notes.sqlite"
     path.write_bytes(b"this is not a database" * 100)
