@@ -182,6 +182,11 @@ RevealOption = Annotated[
         help="Show full member IDs (CINs). Writes a record to the audit log first.",
     ),
 ]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Notes and sign-off store shared by the team (default: "
+                 "$WRP_TUI_STORE or ~/.local/state/wrp-tui/notes.sqlite).", dir_okay=False),
+]  # fmt: skip
 AuditLogOption = Annotated[
     Path | None,
     typer.Option("--audit-log", help="Audit log file (default: $WRP_TUI_AUDIT_LOG or "
@@ -233,6 +238,7 @@ def dashboard(
     month: MonthOption = None,
     reveal_phi: RevealOption = False,
     audit_log: AuditLogOption = None,
+    store: StoreOption = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
@@ -251,6 +257,7 @@ def dashboard(
         threads=threads,
         reveal_phi=reveal_phi,
         audit_log=audit_log,
+        store=store,
     )
     app = build_app(settings)
     app.run()
@@ -401,6 +408,7 @@ def close(
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     reveal_phi: RevealOption = False,
     audit_log: AuditLogOption = None,
+    store: StoreOption = None,
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
@@ -443,6 +451,7 @@ def close(
             f"— wrp-tui report supplementals --as-of {as_of_day} --format csv",
             highlight=False,
         )
+    print_notes_and_signoff(engine, close_month, as_of_day, store)
     style = "green" if result.ready() else "red"
     # One line, never wrapped: scripts and people grep for it.
     stdout.print(f"[{style}]{result.verdict()}[/]", highlight=False, soft_wrap=True)
@@ -503,6 +512,227 @@ def print_checklist(result, data: Path) -> None:
         columns = ("county_code", "verdict", "users", "pupm_rate", "expected_total", "reason")
         title = f"Ready to invoice {result.month:%Y-%m}?"
         print_whole(rich_table(title, result.readiness.select(columns)))
+
+
+def print_notes_and_signoff(engine, month: date, as_of: date, store_path: Path | None) -> None:
+    """The close's notes and the month's sign-off, after the checklist. A store
+    that cannot be read is said once; the checklist stands without it."""
+    from queries.notes import NotesError, NotesStore
+    from queries.signoff import signoff_state
+
+    store = NotesStore(store_path)
+    try:
+        notes = store.current(month)
+        state = signoff_state(store, engine, month)
+    except NotesError as exc:
+        stdout.print(f"[yellow]![/] {exc.title}: {exc.message} (notes and sign-off not shown)",
+                     highlight=False, soft_wrap=True)  # fmt: skip
+        return
+    if notes:
+        print_whole(notes_table(f"Notes on {month:%Y-%m}: {len(notes)} subject(s)",
+                                list(notes.values())))  # fmt: skip
+    if state is None:
+        stdout.print(f"Not signed off. wrp-tui signoff --month {month:%Y-%m} --as-of {as_of}",
+                     highlight=False, soft_wrap=True)  # fmt: skip
+        return
+    style = "red" if state.moved else "green"
+    # soft_wrap: one line each, whatever the terminal's width (grep, logs)
+    stdout.print(f"[{style}]{state.summary()}[/]", highlight=False, soft_wrap=True)
+    for change in state.moved:
+        stdout.print(f"  moved: {change.describe()}", highlight=False, soft_wrap=True)
+
+
+def notes_table(title: str, notes) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("subject", "status", "author", "written (UTC)", "note"):
+        wraps = column == "note"
+        table.add_column(column, no_wrap=not wraps, max_width=60 if wraps else None)
+    for note in notes:
+        table.add_row(note.subject.label(), note.status, note.author,
+                      note.written_at[:16].replace("T", " "), note.text)  # fmt: skip
+    return table
+
+
+class NoteStatus(StrEnum):
+    open = "open"
+    explained = "explained"
+    accepted = "accepted"
+    fixed = "fixed"
+
+
+note_cli = typer.Typer(
+    help="Notes on a check, a county-month or a reconciliation row (county x fiscal year).",
+    no_args_is_help=True, rich_markup_mode=None,
+)  # fmt: skip
+cli.add_typer(note_cli, name="note")
+
+
+@note_cli.command("add")
+def note_add(
+    text: Annotated[str, typer.Argument(help="What you found or decided.")],
+    check: Annotated[
+        str | None, typer.Option("--check", help="A check of the close, e.g. missing_rate.")
+    ] = None,
+    county: CountyOption = None,
+    month: Annotated[str | None, typer.Option("--month", help="YYYY-MM.")] = None,
+    fiscal_year: Annotated[
+        int | None, typer.Option("--fiscal-year", help="Ending year: 2025 is FY2024-25.")
+    ] = None,
+    status: Annotated[NoteStatus, typer.Option("--status", "-s")] = NoteStatus.open,
+    store: StoreOption = None,
+) -> None:
+    """Add a note (an edit or a status change is a new note: history is kept).
+
+    On a check: --check NAME [--month M]; on a county-month: --county C --month M;
+    on a reconciliation row: --county C --fiscal-year Y.
+    """
+    from queries.notes import NotesError, NotesStore, Subject
+    from queries.signoff import known_checks
+
+    county_code, close_month = parse_county(county), parse_month(month)
+    year = parse_fiscal_year(fiscal_year)
+    if check is not None:
+        if check not in known_checks():
+            raise fail("Unknown check", f"{check!r}; use one of {', '.join(known_checks())}", 2)
+        if county_code or year:
+            raise fail("One subject", "a check note takes --month only, not --county or "
+                       "--fiscal-year", 2)  # fmt: skip
+        subject = Subject("check", check=check, month=close_month)
+    elif county_code and close_month and not year:
+        subject = Subject("county-month", county=county_code, month=close_month)
+    elif county_code and year and not close_month:
+        subject = Subject("reconciliation", county=county_code, fiscal_year=year)
+    else:
+        raise fail("What is the note on?", "give --check NAME [--month M], --county C --month M, "
+                   "or --county C --fiscal-year Y", 2)  # fmt: skip
+    try:
+        note = NotesStore(store).add_note(subject, status.value, text)
+    except NotesError as exc:
+        raise fail(exc.title, exc.message) from None
+    except ValueError as exc:
+        raise fail("Not added", str(exc), 2) from None
+    stdout.print(f"Noted on {subject.label()}: {note.status} (#{note.id}, {note.author})",
+                 highlight=False, soft_wrap=True)  # fmt: skip
+
+
+@note_cli.command("list")
+def note_list(
+    month: Annotated[
+        str | None, typer.Option("--month", help="Notes of a month's close (YYYY-MM).")
+    ] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="Every row, not only each subject's latest.")
+    ] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    store: StoreOption = None,
+) -> None:
+    """List notes: each subject's current state (its latest note), or --history."""
+    from queries.notes import NotesError, NotesStore
+
+    close_month = parse_month(month)
+    try:
+        notes_store = NotesStore(store)
+        notes = (notes_store.history(close_month) if history
+                 else list(notes_store.current(close_month).values()))  # fmt: skip
+    except NotesError as exc:
+        raise fail(exc.title, exc.message) from None
+    rows = [n.as_record() for n in notes]
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+    elif output_format is OutputFormat.csv:
+        fields = list(rows[0]) if rows else ["id", "subject", "status", "author", "text"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        scope = f"{close_month:%Y-%m}" if close_month else "every month"
+        print_whole(notes_table(f"Notes ({scope}): {len(notes)}", notes))
+
+
+@cli.command()
+def signoff(
+    month: Annotated[str, typer.Option("--month", help="Month to sign off, YYYY-MM.")],
+    data: DataOption = DEMO_DATA,
+    as_of: AsOfOption = None,
+    store: StoreOption = None,
+    memory_limit: MemoryOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Sign off a month's close: records the as-of date, the extract version and
+    the checklist with each county's figures. Refused while a blocking check is
+    open without a note that explains, accepts or fixes it."""
+    from queries.engine import DataError
+    from queries.notes import NotesError, NotesStore
+    from queries.signoff import sign_off_month
+
+    close_month = parse_month(month)
+    engine = open_engine(data, memory_limit, threads)
+    as_of_day = parse_day(as_of) or engine.default_as_of()
+    try:
+        signed = sign_off_month(NotesStore(store), engine, close_month, as_of_day)
+    except (DataError, NotesError) as exc:
+        raise fail(exc.title, exc.message) from None
+    except ValueError as exc:
+        raise fail("Not signed off", str(exc)) from None
+    counties = len(signed.snapshot["counties"])
+    stdout.print(
+        f"Signed off {close_month:%Y-%m} as of {as_of_day} by {signed.author}: extract version "
+        f"{signed.extract_version}, {len(signed.snapshot['checks'])} checks and "
+        f"{counties} counties recorded.", highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+@cli.command()
+def evidence(
+    out: Annotated[Path, typer.Argument(help="Folder to write; OUT.zip is written beside it.")],
+    month: Annotated[str, typer.Option("--month", help="Month of the close, YYYY-MM.")],
+    data: DataOption = DEMO_DATA,
+    as_of: AsOfOption = None,
+    public: Annotated[
+        bool,
+        typer.Option("--public", help="The suppressed form, for release outside the team."),
+    ] = False,
+    reveal_phi: RevealOption = False,
+    audit_log: AuditLogOption = None,
+    store: StoreOption = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier pack in OUT.")
+    ] = False,
+    memory_limit: MemoryOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Write the evidence pack of a month's close: reports, SQL, checklist with
+    notes and sign-off, extract manifest, pane pictures, SHA256SUMS; a folder
+    and a zip. Member IDs masked unless --reveal-phi (audited)."""
+    from queries.engine import DataError
+    from queries.evidence import PackRefused, pack_files, write_pack
+    from queries.notes import NotesStore
+
+    if public and reveal_phi:
+        raise fail("Pick one", "--public and --reveal-phi cannot be combined", 2)
+    close_month = parse_month(month)
+    engine = open_engine(data, memory_limit, threads)
+    as_of_day = parse_day(as_of) or engine.default_as_of()
+    if reveal_phi:
+        scope = f"data={engine.data_dir} evidence month={close_month:%Y-%m} out={out}"
+        audit_reveal("evidence --reveal-phi", scope, audit_log)
+    try:
+        files = pack_files(engine, close_month, as_of_day, NotesStore(store), public=public,
+                           reveal_phi=reveal_phi)  # fmt: skip
+    except DataError as exc:
+        raise fail(exc.title, exc.message) from None
+    if not public:  # the panes have no suppressed form
+        from tui.evidence_screens import pane_screens
+
+        for name, svg in pane_screens(data, close_month, as_of_day, store).items():
+            files[f"screens/{name}.svg"] = svg.encode()
+    try:
+        archive = write_pack(files, out, extracts=engine.data_dir, overwrite=overwrite)
+    except PackRefused as exc:
+        raise fail("Not written", str(exc), 2) from None
+    except OSError as exc:
+        raise fail("Not written", f"{exc.filename}: {exc.strerror}") from None
+    stdout.print(f"Wrote {len(files) + 3} files to {out} and {archive}", highlight=False)
 
 
 @cli.command()

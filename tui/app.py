@@ -49,6 +49,7 @@ class DashboardSettings:
     threads: int | None = None
     reveal_phi: bool = False  # start with member IDs shown (audited)
     audit_log: Path | None = None  # None: queries.audit.default_audit_log()
+    store: Path | None = None  # notes and sign-offs; None: queries.notes.default_store_path()
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,8 @@ class WrpApp(App[None]):
         s = self.settings
         as_of = s.as_of or latest
         month = s.month or min(extracts.last_month or first_of_month(as_of), first_of_month(as_of))
-        ctx = Context(data_dir, as_of, first_of_month(month), s.county, latest)
+        ctx = Context(data_dir, as_of, first_of_month(month), s.county, latest,
+                      notes_store=s.store)
         if s.fiscal_year and not s.month:
             ctx = ctx.with_fiscal_year(s.fiscal_year)
         return ctx

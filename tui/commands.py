@@ -28,6 +28,7 @@ def describe(binding: Binding) -> str:
 def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every key, grouped as the `?` screen shows them."""
     from tui.panes.base import Pane
+    from tui.panes.close import ClosePane
     from tui.panes.console import ConsolePane
 
     def keys(bindings) -> list[tuple[str, str]]:
@@ -41,6 +42,7 @@ def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Panes", keys(panes)),
         ("Context (every pane follows)", keys(rest)),
         ("Table", TABLE_KEYS + keys(Pane.BINDINGS)),
+        ("Month-end close (6)", keys(ClosePane.BINDINGS)),
         ("Query console (7)", keys(ConsolePane.BINDINGS)),
         ("Anywhere", [("ctrl+p", "Command palette: every action by name")]),
     ]

@@ -41,6 +41,9 @@ class Context:
     county: str | None = None
     latest_paid: date | None = None
     version: int = 0  # bumped when the extracts are reloaded
+    # Where pane 6 reads and writes notes (None: the default store). Not part
+    # of key(): a new note reloads pane 6 alone.
+    notes_store: Path | None = None
 
     @property
     def fiscal_year(self) -> int:

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from tui.commands import CommandList
 from tui.context import Context
 from tui.panes.base import Pane, Step
+from tui.panes.close_notes import NOTE_BINDINGS, NotesKeys
 from tui.views import Level
 from tui.widgets.figure_table import FigureTable
 from tui.widgets.section_bar import SectionBar
@@ -34,7 +35,7 @@ def sections() -> tuple[Any, ...]:
     return SECTIONS
 
 
-class ClosePane(Pane):
+class ClosePane(NotesKeys, Pane):
     title = "Close"
     prefetches = False  # its checks read every claim line: loaded when asked for
     # Priority: the table would take tab to move its cursor (→ does that already).
@@ -43,6 +44,7 @@ class ClosePane(Pane):
                 priority=True),
         Binding("shift+tab", "section(-1)", "Prev section", show=False,
                 tooltip="Previous section of the close", priority=True),
+        *NOTE_BINDINGS,
     ]  # fmt: skip
 
     def __init__(self, *, id: str) -> None:

@@ -26,6 +26,7 @@ from queries.reports import Filters, run_report
 from tui.context import Context, first_of_month, fiscal_year_of
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
+from tui.views.close_notes import close_notes, mark_style
 from tui.views.invoices import month_invoices_level, total
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ CHECK_COLUMNS = (
     Column("severity", "Severity", style=_check_style),
     Column("check", "Check", style=_check_style),
     Column("count", "Count", "count", style=_check_style),
+    Column("notes", "Notes", style=mark_style),
     Column("detail", "Detail", style=lambda r: None if r["count"] else PASS_STYLE),
 )
 
@@ -80,6 +82,10 @@ def checklist_frame(engine: Engine, ctx: Context) -> tuple[pl.DataFrame, Any]:
 
 def load_checklist(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame, result = checklist_frame(engine, ctx)
+    signed = close_notes(engine, ctx, frame["check"].to_list())
+    frame = frame.with_columns(
+        notes=pl.Series([signed.marks.get(c, "") for c in frame["check"]], dtype=pl.String)
+    )
     opened = {s: sum(1 for i in items if i.count) for s, items in result.grouped().items()}
     of = {s: len(items) for s, items in result.grouped().items()}
     notes = (
@@ -90,7 +96,7 @@ def load_checklist(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
             Text("(tab: Readiness, per county and why)", style="dim"),
         ),
     )  # fmt: skip
-    return LevelResult(present(frame, CHECK_COLUMNS, mask_members=mask), notes)
+    return LevelResult(present(frame, CHECK_COLUMNS, mask_members=mask), (*notes, *signed.lines))
 
 
 def check_detail(figures: Figures, row: int) -> Text | None:
