@@ -28,6 +28,7 @@ def describe(binding: Binding) -> str:
 def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every key, grouped as the `?` screen shows them."""
     from tui.panes.base import Pane
+    from tui.panes.care import CarePane
     from tui.panes.console import ConsolePane
 
     def keys(bindings) -> list[tuple[str, str]]:
@@ -42,6 +43,7 @@ def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Context (every pane follows)", keys(rest)),
         ("Table", TABLE_KEYS + keys(Pane.BINDINGS)),
         ("Query console (7)", keys(ConsolePane.BINDINGS)),
+        ("Care (8)", keys(CarePane.BINDINGS)),
         ("Anywhere", [("ctrl+p", "Command palette: every action by name")]),
     ]
 
