@@ -106,3 +106,36 @@ async def test_worklist_oldest_first_and_exported_masked(care_data, tmp_path):
         assert S5 not in row[0] and not CIN.search(",".join(row))
         await press(pilot, "escape")
         assert crumbs(app) == ["Care transitions and access FY2024-25"]
+
+
+async def test_adequacy_days_to_service_and_the_referrals_behind_it(care_data, tmp_path):
+    from datetime import date
+
+    app = make_app(care_data, tmp_path, month=date(2025, 2, 1))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "4")
+        rows = [tuple(r[:2]) for r in cells(app)]
+        modoc_outpatient = rows.index(("25 Modoc", "1.0"))
+        record = dict(zip(labels(app), cells(app)[modoc_outpatient], strict=True))
+        # A5-A9: 5 referrals, A5 and A6 served after 1 and 6 days.
+        assert (record["Referrals"], record["Served"], record["Median to svc"]) == (
+            "5", "2", "3.5 d"
+        )  # fmt: skip
+        text = notes(app)
+        # Feb 28: two 3.1 sites active; the as-of date (Mar 31): two sites
+        # under open contract with lapsed credentials.
+        assert "Sites active region:  1.0 0  2.1 0  3.1 2" in text
+        assert "Credential lapsed, contract open 2" in text
+        for _ in range(modoc_outpatient):
+            await pilot.press("down")
+        for _ in range(labels(app).index("Median to svc")):
+            await pilot.press("right")
+        await press(pilot, "enter")
+        assert crumbs(app)[-1] == "25 Modoc 1.0: referrals of 2025-02"
+        assert column(app, "Referral") == ["A5", "A6", "A7", "A8", "A9"]
+        assert column(app, "Source") == ["ACCESS_LINE"] * 5
+        assert column(app, "Bus. days") == ["0", "2", "5", "—", "1"]
+        assert column(app, "Served") == ["2025-02-04", "2025-02-10", "—", "—", "—"]
+        assert column(app, "Offer") == ["timely", "timely", "timely", "untimely", "timely"]
+        assert not CIN.search(" ".join(column(app, "Member")))
