@@ -58,6 +58,9 @@ WHOLE_VIEWS = (
     ("reversal_targets", "claim_id, line_no"),
     ("repeated_claim_keys", "claim_id, line_no"),
     ("latest_dates", None),
+    # Care transitions and penetration (contract v1.1).
+    ("residential_days", "member_id, service_date"),
+    ("eligible_by_year", "fiscal_year, county_code"),
 )
 MONTHLY_VIEWS = (
     # claim_facts first: the others read it. Its lines stay in the extract's

@@ -155,13 +155,7 @@ CREATE OR REPLACE MACRO county_month_access(as_of) AS TABLE
 -- Eligibility carries no date of knowledge, so it has no as-of cut.
 CREATE OR REPLACE MACRO county_year_penetration(as_of) AS TABLE
     WITH
-    eligible AS (
-        SELECT county_code, fiscal_year_of(month) AS fiscal_year,
-               count(DISTINCT member_id) AS eligible_members
-        FROM eligibility
-        WHERE month IS NOT NULL AND member_id IS NOT NULL
-        GROUP BY ALL
-    ),
+    eligible AS (SELECT * FROM eligible_by_year),
     served AS (
         SELECT county_code, fiscal_year, count(DISTINCT member_id) AS users
         FROM member_year_spans
