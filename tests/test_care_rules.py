@@ -172,3 +172,15 @@ def test_independent_oracle_agrees(data_dir, engine, name, as_of):
     else:
         ours = [{k: r[k] for k in REPORTS[name].fields} for r in ours]
     assert ours == theirs
+
+
+def test_close_checklist_lists_the_lapsed_credentials(data_dir):
+    result = CliRunner().invoke(cli, ["close", "--data", str(data_dir)], env={"COLUMNS": "160"})
+    assert "Traceback" not in result.output
+    (row,) = [ln for ln in result.stdout.splitlines() if "lapsed_credential_open_contract" in ln]
+    assert " 2 " in row
+    shown = CliRunner().invoke(
+        cli, ["close", "--data", str(data_dir), "--show", "lapsed_credential_open_contract"],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert "Lapsed yesterday: credential expired 2025-03-30, contract still open" in shown.stdout
