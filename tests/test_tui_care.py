@@ -106,6 +106,12 @@ async def test_worklist_oldest_first_and_exported_masked(care_data, tmp_path):
         assert S5 not in row[0] and not CIN.search(",".join(row))
         await press(pilot, "escape")
         assert crumbs(app) == ["Care transitions and access FY2024-25"]
+        # `?` and the palette read the bindings: pane 8 and its worklist are there.
+        from tui.commands import key_groups
+
+        groups = dict(key_groups(app))
+        assert ("8", "Care: Follow-up, readmissions, access, worklist") in groups["Panes"]
+        assert [key for key, _ in groups["Care (8)"]] == ["w"]
 
 
 async def test_adequacy_days_to_service_and_the_referrals_behind_it(care_data, tmp_path):
