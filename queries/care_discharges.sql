@@ -11,7 +11,9 @@ SELECT
     first_follow_up,
     first_follow_up - last_date AS days_to_follow_up,
     followup_30_eligible AS window_30_closed
-FROM care_transitions(CAST($as_of AS DATE))
+FROM care_transitions(
+    CAST($as_of AS DATE), county := $county, first_day := CAST($month AS DATE),
+    last_day := CAST(last_day(CAST($month AS DATE)) AS DATE))
 WHERE care = 'residential' AND NOT followup_7
   AND county_code = $county AND month = CAST($month AS DATE)
 ORDER BY last_date, member_id;

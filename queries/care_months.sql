@@ -3,8 +3,10 @@
 -- and access reports' rows side by side, a row per month with either.
 WITH
 care AS (
-    SELECT * FROM county_month_care(CAST($as_of AS DATE))
-    WHERE fiscal_year = $fiscal_year AND ($county IS NULL OR county_code = $county)
+    SELECT * FROM county_month_care(
+        CAST($as_of AS DATE), county := $county,
+        first_day := make_date(CAST($fiscal_year AS INTEGER) - 1, 7, 1),
+        last_day := make_date(CAST($fiscal_year AS INTEGER), 6, 30))
 ),
 access AS (
     SELECT * FROM county_month_access(CAST($as_of AS DATE))

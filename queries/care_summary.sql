@@ -15,8 +15,10 @@ care AS (
            sum(wm_episodes) AS wm_episodes,
            sum(wm_readmit_eligible) AS wm_readmit_eligible,
            sum(wm_readmitted_30) AS wm_readmitted_30
-    FROM county_month_care(CAST($as_of AS DATE))
-    WHERE fiscal_year = $fiscal_year
+    FROM county_month_care(
+        CAST($as_of AS DATE), county := $county,
+        first_day := make_date(CAST($fiscal_year AS INTEGER) - 1, 7, 1),
+        last_day := make_date(CAST($fiscal_year AS INTEGER), 6, 30))
     GROUP BY county_code
 ),
 access AS (

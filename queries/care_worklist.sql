@@ -10,7 +10,9 @@ SELECT
     days AS stay_days,
     CAST($as_of AS DATE) - last_date AS days_since_discharge,
     last_date + 7 AS follow_up_due
-FROM care_transitions(CAST($as_of AS DATE))
+FROM care_transitions(
+    CAST($as_of AS DATE), county := $county, first_day := CAST($as_of AS DATE) - 6,
+    last_day := CAST($as_of AS DATE))
 WHERE care = 'residential'
   AND first_follow_up IS NULL
   AND last_date > CAST($as_of AS DATE) - 7

@@ -1110,7 +1110,11 @@ def _adjudicate(lines: pl.DataFrame, m: int, month: date, as_of: date, rng: Rng)
     )
     claims = (
         lines.group_by("episode", "bucket")
-        .agg(first=pl.col("service_date").min(), last=pl.col("service_date").max())
+        .agg(
+            first=pl.col("service_date").min(),
+            last=pl.col("service_date").max(),
+            per_diem=pl.col("level").first().is_in(PER_DIEM_LEVELS),
+        )
         .sort("first", "episode", "bucket")
         .with_row_index("seq")
     )
@@ -1119,9 +1123,14 @@ def _adjudicate(lines: pl.DataFrame, m: int, month: date, as_of: date, rng: Rng)
         claims, claim_key, "lag", "lag days", "reversed", "reversal lag", "corrected", "correction"
     )
     u_lag, u_days = pl.col("u_lag"), pl.col("u_lag_days")
-    # most claims are paid within a month; a tail comes in up to six months late
+    # most claims are paid within a month; a tail comes in up to six months late.
+    # Residential and WM sites bill their per diems electronically at the end
+    # of each half-month or stay, so half are paid within a week (a discharge
+    # is known to the plan in days, in time for the follow-up worklist).
     claims = claims.with_columns(
-        lag=pl.when(u_lag < 0.70)
+        lag=pl.when(pl.col("per_diem") & (u_lag < 0.50))
+        .then(_between(u_days, 2, 7))
+        .when(u_lag < 0.70)
         .then(_between(u_days, 5, 30))
         .when(u_lag < 0.92)
         .then(_between(u_days, 31, 75))

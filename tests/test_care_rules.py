@@ -184,3 +184,25 @@ def test_close_checklist_lists_the_lapsed_credentials(data_dir):
         env={"COLUMNS": "200"},
     )  # fmt: skip
     assert "Lapsed yesterday: credential expired 2025-03-30, contract still open" in shown.stdout
+
+
+def test_narrowed_care_rules_agree_with_the_whole_on_the_demo():
+    """The pane's narrowed questions (one county, one fiscal year or month)
+    give exactly the rows of the whole answer."""
+    from wrp_tui import DEMO_DATA
+
+    demo = Engine(Settings(DEMO_DATA))
+    as_of = demo.default_as_of()
+    whole = demo.run_sql(
+        "SELECT * FROM county_month_care($as_of) ORDER BY ALL", {"as_of": as_of}
+    )  # fmt: skip
+    narrowed = demo.run_sql(
+        """SELECT n.* FROM ref_counties c, range(2024, 2028) y(fy),
+                  county_month_care($as_of, county := c.county_code,
+                                    first_day := make_date(CAST(y.fy AS INTEGER) - 1, 7, 1),
+                                    last_day := make_date(CAST(y.fy AS INTEGER), 6, 30)) n
+           ORDER BY ALL""",
+        {"as_of": as_of},
+    )
+    assert whole.height > 50
+    assert narrowed.equals(whole)

@@ -5,18 +5,36 @@
 
 -- One row per member, day and kind of care with a service that day; the
 -- county of responsibility of the day (one per member-month in claim_facts).
-CREATE OR REPLACE MACRO care_service_days(as_of) AS TABLE
+-- Every macro below takes the same optional narrowing: only members with a
+-- residential or WM day in `county` between `first_day` and `last_day` (a
+-- stay or episode ending there has its last day there). All of such a
+-- member's days are kept, so their stays, follow-ups and readmissions are
+-- whole; callers then keep the ends they asked about.
+CREATE OR REPLACE MACRO care_service_days(as_of, county := NULL, first_day := NULL,
+                                          last_day := NULL) AS TABLE
     SELECT member_id, service_date, care, min(county_code) AS county_code
     FROM care_days
     WHERE known_from <= as_of AND known_until > as_of
+      AND ((county IS NULL AND first_day IS NULL AND last_day IS NULL)
+           OR member_id IN (
+               SELECT member_id FROM care_days
+               WHERE care IN ('residential', 'wm')
+                 AND (county IS NULL OR county_code = county)
+                 AND (first_day IS NULL OR service_date >= first_day)
+                 AND (last_day IS NULL OR service_date <= last_day)))
     GROUP BY ALL;
 
 -- Residential stays and WM episodes: maximal runs of a member's days of the
 -- kind in which each day is at most 1 after the one before. An episode counts
 -- in the county of its last day.
-CREATE OR REPLACE MACRO care_episodes(as_of) AS TABLE
+CREATE OR REPLACE MACRO care_episodes(as_of, county := NULL, first_day := NULL,
+                                      last_day := NULL) AS TABLE
     WITH
-    days AS (SELECT * FROM care_service_days(as_of) WHERE care IN ('residential', 'wm')),
+    days AS (
+        SELECT * FROM care_service_days(as_of, county := county, first_day := first_day,
+                                        last_day := last_day)
+        WHERE care IN ('residential', 'wm')
+    ),
     marked AS (
         SELECT *,
                coalesce(service_date - lag(service_date) OVER (
@@ -42,11 +60,18 @@ CREATE OR REPLACE MACRO care_episodes(as_of) AS TABLE
 -- the first follow-up service within 30 days (residential), the first WM
 -- episode starting end + 2 .. end + 30 (WM), and whether the 7- and 30-day
 -- windows have closed by as_of (eligible).
-CREATE OR REPLACE MACRO care_transitions(as_of) AS TABLE
+CREATE OR REPLACE MACRO care_transitions(as_of, county := NULL, first_day := NULL,
+                                         last_day := NULL) AS TABLE
     WITH
-    episodes AS (SELECT * FROM care_episodes(as_of)),
+    episodes AS (
+        SELECT * FROM care_episodes(as_of, county := county, first_day := first_day,
+                                    last_day := last_day)
+    ),
     follow_ups AS (
-        SELECT member_id, service_date FROM care_service_days(as_of) WHERE care = 'follow_up'
+        SELECT member_id, service_date
+        FROM care_service_days(as_of, county := county, first_day := first_day,
+                               last_day := last_day)
+        WHERE care = 'follow_up'
     ),
     residential AS (
         SELECT e.member_id, e.county_code, e.first_date, e.last_date, e.days,
@@ -87,7 +112,8 @@ CREATE OR REPLACE MACRO care_transitions(as_of) AS TABLE
     FROM ends;
 
 -- The care report's counts per county and month of discharge / episode end.
-CREATE OR REPLACE MACRO county_month_care(as_of) AS TABLE
+CREATE OR REPLACE MACRO county_month_care(as_of, county := NULL, first_day := NULL,
+                                          last_day := NULL) AS TABLE
     WITH counted AS (
         SELECT
             county_code, month, fiscal_year,
@@ -104,7 +130,11 @@ CREATE OR REPLACE MACRO county_month_care(as_of) AS TABLE
             count(*) FILTER (WHERE care = 'wm' AND wm_readmit_eligible) AS wm_readmit_eligible,
             count(*) FILTER (WHERE care = 'wm' AND wm_readmit_eligible AND wm_readmitted_30)
                 AS wm_readmitted_30
-        FROM care_transitions(as_of)
+        FROM care_transitions(as_of, county := county, first_day := first_day,
+                              last_day := last_day)
+        WHERE (county IS NULL OR county_code = county)
+          AND (first_day IS NULL OR last_date >= first_day)
+          AND (last_day IS NULL OR last_date <= last_day)
         GROUP BY ALL
     )
     SELECT

@@ -254,7 +254,7 @@ def load_worklist(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame = engine.run("care_worklist", as_of=ctx.as_of, county=ctx.county)
     note = line(
         key_value("To follow up", display.count(frame.height)),
-        Text("oldest first · e exports (IDs masked unless revealed)", style="dim"),
+        Text("oldest first · follow-ups as paid by the as-of date · e exports", style="dim"),
     )
     return LevelResult(present(frame, WORKLIST_COLUMNS, mask_members=mask), (note,))
 
