@@ -69,6 +69,9 @@ class ReportName(StrEnum):
     reconciliation = "reconciliation"
     adequacy = "adequacy"
     exceptions = "exceptions"
+    care = "care"
+    access = "access"
+    penetration = "penetration"
     supplementals = "supplementals"
     late_changes = "late-changes"
     aging = "aging"
@@ -321,7 +324,8 @@ def report(
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
-    """Print a report: users, invoices, reconciliation, adequacy or exceptions."""
+    """Print a report: users, invoices, reconciliation, adequacy, exceptions, care, access,
+    penetration (and the close's supplementals, late-changes, projection, claims-lag)."""
     from queries.engine import DataError
     from queries.reports import REPORTS, Filters, records, run_report
 

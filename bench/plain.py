@@ -129,13 +129,84 @@ QUESTIONS: dict[str, str] = {
         ORDER BY ALL""",
 }
 
+# Contract v1.1 care transitions, written out by hand: stays are islands of
+# consecutive distinct dates (a date minus its rank is constant along a run).
+QUESTIONS["care"] = """
+        , kinds AS (
+            SELECT DISTINCT k.member_id, k.service_date, e.county_code,
+                   CASE WHEN k.level_of_care IN ('3.1', '3.3', '3.5') THEN 'res'
+                        WHEN k.level_of_care = '3.2-WM' THEN 'wm'
+                        WHEN k.level_of_care IN ('1.0', '2.1', 'OTP', 'RS', 'CM') THEN 'fu'
+                   END AS kind
+            FROM known k
+            ANTI JOIN reversed r ON r.claim_id = k.claim_id AND r.line_no = k.line_no
+            JOIN elig e ON e.member_id = k.member_id
+                       AND e.month = CAST(date_trunc('month', k.service_date) AS DATE)
+            WHERE k.status = 'PAID'
+        ), islands AS (
+            SELECT *, service_date - CAST(row_number() OVER (
+                PARTITION BY member_id, kind ORDER BY service_date) AS INTEGER) AS island
+            FROM (SELECT DISTINCT member_id, service_date, kind, min(county_code) AS county_code
+                  FROM kinds WHERE kind IN ('res', 'wm') GROUP BY ALL)
+        ), ends AS (
+            SELECT member_id, kind, min(service_date) AS first_day,
+                   max(service_date) AS last_day, arg_max(county_code, service_date) AS county_code
+            FROM islands GROUP BY member_id, kind, island
+        ), judged AS (
+            SELECT e.*,
+                   EXISTS (SELECT 1 FROM kinds f WHERE f.kind = 'fu' AND f.member_id = e.member_id
+                           AND f.service_date BETWEEN e.last_day + 1 AND e.last_day + 7) AS f7,
+                   EXISTS (SELECT 1 FROM kinds f WHERE f.kind = 'fu' AND f.member_id = e.member_id
+                           AND f.service_date BETWEEN e.last_day + 1 AND e.last_day + 30) AS f30,
+                   EXISTS (SELECT 1 FROM ends n WHERE n.kind = 'wm' AND n.member_id = e.member_id
+                           AND n.first_day BETWEEN e.last_day + 2 AND e.last_day + 30) AS readmit
+            FROM ends e
+        )
+        SELECT county_code, CAST(date_trunc('month', last_day) AS DATE) AS month,
+               count(*) FILTER (WHERE kind = 'res') AS residential_discharges,
+               count(*) FILTER (WHERE kind = 'res' AND f7 AND last_day + 7 <= $as_of)
+                   AS followup_7,
+               count(*) FILTER (WHERE kind = 'res' AND f30 AND last_day + 30 <= $as_of)
+                   AS followup_30,
+               count(*) FILTER (WHERE kind = 'wm') AS wm_episodes,
+               count(*) FILTER (WHERE kind = 'wm' AND readmit AND last_day + 30 <= $as_of)
+                   AS wm_readmitted_30
+        FROM judged GROUP BY ALL ORDER BY ALL"""
+QUESTIONS["access"] = """
+        SELECT county_code, CAST(date_trunc('month', request_date) AS DATE) AS month,
+               count(*) AS referrals,
+               count(*) FILTER (WHERE first_offered_date <= $as_of) AS offered,
+               count(*) FILTER (WHERE first_service_date <= $as_of) AS served,
+               count(*) FILTER (WHERE first_service_date <= $as_of
+                                  AND first_service_date - request_date <= 14)
+                   AS served_within_14
+        FROM referrals WHERE request_date <= $as_of
+        GROUP BY ALL ORDER BY ALL"""
+QUESTIONS["penetration"] = f"""
+        , eligible AS (
+            SELECT county_code, {FISCAL_YEAR.format("month")} AS fiscal_year,
+                   count(DISTINCT member_id) AS eligible_members
+            FROM eligibility GROUP BY ALL
+        ), users AS (
+            SELECT county_code, {FISCAL_YEAR.format("month")} AS fiscal_year,
+                   count(DISTINCT member_id) AS users
+            FROM attributed_services GROUP BY ALL
+        )
+        SELECT e.county_code, e.fiscal_year, e.eligible_members, coalesce(u.users, 0) AS users
+        FROM eligible e LEFT JOIN users u USING (county_code, fiscal_year)
+        ORDER BY ALL"""
+
 # the columns summed to check the plain answer against the report's
 CHECKED = {
     "users": ("users",),
     "invoices": ("computed_users", "billed_users", "expected_total", "billed_total", "paid"),
     "reconciliation": ("user_months", "pupm_billed", "actual_claims_cost"),
     "claims-lag": ("paid", "new_users"),
-}
+    "care": ("residential_discharges", "followup_7", "followup_30", "wm_episodes",
+             "wm_readmitted_30"),
+    "access": ("referrals", "offered", "served", "served_within_14"),
+    "penetration": ("eligible_members", "users"),
+}  # fmt: skip
 
 
 def question_sql(name: str) -> str:

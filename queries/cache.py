@@ -58,6 +58,9 @@ WHOLE_VIEWS = (
     ("reversal_targets", "claim_id, line_no"),
     ("repeated_claim_keys", "claim_id, line_no"),
     ("latest_dates", None),
+    # Care transitions and penetration (contract v1.1).
+    ("residential_days", "member_id, service_date"),
+    ("eligible_by_year", "fiscal_year, county_code"),
 )
 MONTHLY_VIEWS = (
     # claim_facts first: the others read it. Its lines stay in the extract's
@@ -67,6 +70,9 @@ MONTHLY_VIEWS = (
     ("user_counts", "month, county_code, valid_from"),
     ("cost_by_paid_date", "month, county_code, paid_date"),
     ("exception_lines", "service_month, county_code, claim_id"),
+    # Care transitions and penetration (contract v1.1) read these, not the lines.
+    ("care_days", "member_id, service_date"),
+    ("member_year_spans", "fiscal_year, county_code, member_id"),
 )
 CACHED_VIEWS = tuple(view for view, _ in WHOLE_VIEWS + MONTHLY_VIEWS)
 CHUNK_LINES = 1_000_000  # claim lines per chunk, about 300 MB of DuckDB memory

@@ -87,3 +87,8 @@ def signed_percent(value: float | None) -> str:
 
 def miles(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f} mi"
+
+
+def days(value: float | int | None) -> str:
+    """A number of days, to the report's 1 decimal: `9.5 d`."""
+    return "—" if value is None else f"{value:,.1f} d"

@@ -1,6 +1,7 @@
 -- Data-quality checks of the contract as known on $as_of (M = $month): every
 -- check is listed, with count 0 when it passes. Units per the contract's fine
--- print: members for zip_not_located, sites for expiring_credentials, rows of
+-- print: members for zip_not_located, sites for expiring_credentials and
+-- lapsed_credential_open_contract, rows of
 -- exception_findings (lines, keys, pairs, county-months, invoices) otherwise.
 WITH
 catalogue (ord, "check", severity, detail) AS (
@@ -28,7 +29,9 @@ catalogue (ord, "check", severity, detail) AS (
     (11, 'expiring_credentials', 'info',
      'active sites whose credentials expire within 60 days after the as-of date'),
     (12, 'zip_not_located', 'info',
-     'members eligible in the adequacy month whose ZIP is not in zips (counted as not within standard)')
+     'members eligible in the adequacy month whose ZIP is not in zips (counted as not within standard)'),
+    (13, 'lapsed_credential_open_contract', 'warning',
+     'sites whose contract is open on the as-of date but whose credential expired before it')
 ),
 counts AS (
     SELECT "check",
@@ -38,6 +41,9 @@ counts AS (
                    THEN count(DISTINCT member_id) FILTER (WHERE "check" = 'zip_not_located')
                WHEN 'expiring_credentials'
                    THEN count(DISTINCT reference) FILTER (WHERE "check" = 'expiring_credentials')
+               WHEN 'lapsed_credential_open_contract'
+                   THEN count(DISTINCT reference)
+                        FILTER (WHERE "check" = 'lapsed_credential_open_contract')
                ELSE count(*) END AS count
     FROM exception_findings(CAST($as_of AS DATE), CAST($month AS DATE))
     GROUP BY "check"

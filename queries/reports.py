@@ -75,6 +75,29 @@ REPORTS: dict[str, Report] = {
             "Data-quality exceptions",
             computing=("month",),
         ),
+        # Contract v1.1: care transitions, access and penetration.
+        Report(
+            "care", "care",
+            ("county_code", "month", "residential_discharges", "followup_7_eligible",
+             "followup_7", "pct_followup_7", "followup_30_eligible", "followup_30",
+             "pct_followup_30", "wm_episodes", "wm_readmit_eligible", "wm_readmitted_30",
+             "pct_wm_readmitted_30"),
+            ("county", "fiscal_year", "month"),
+            "Care transitions: follow-up after residential, WM readmissions",
+        ),
+        Report(
+            "access", "access",
+            ("county_code", "month", "referrals", "offered", "median_business_days_to_offer",
+             "served", "served_within_14", "median_days_to_service"),
+            ("county", "fiscal_year", "month"),
+            "Access: request to offer and to first service",
+        ),
+        Report(
+            "penetration", "penetration",
+            ("county_code", "fiscal_year", "eligible_members", "users", "penetration_pct"),
+            ("county", "fiscal_year"),
+            "Penetration: users per eligible member",
+        ),
         # Month-end close (beyond the contract's five).
         Report(
             "supplementals", "supplemental_proposal",

@@ -11,6 +11,15 @@ treatment episode (most after a referral); episodes turn into daily service
 lines, grouped into claims, adjudicated with a lag, sometimes denied, reversed
 or corrected. Invoices bill the users known on each issue date, as the plan
 would have seen them.
+
+Care transitions are simulated too, at rates chosen to look like what
+California's external quality reviews report for DMC-ODS counties (so the
+care pane has gaps to show): residential stays of 10-60 days are followed by
+a step-down service within 7 days for about 30% of discharges and within 30
+days for about half; about 15-20% of withdrawal-management episodes are
+followed by another within 30 days; request to first service takes a median
+of 10 days in Solano and two weeks or more in the small counties (see
+FOLLOW_UP_7, WM_READMISSION and SERVICE_GAP_EXTRA).
 """
 
 from __future__ import annotations
@@ -733,6 +742,12 @@ IN_TREATMENT_JULY_2023 = {
 REFERRAL_LEVELS = ("OTP", "1.0", "2.1", "3.1", "3.3", "3.5", "3.2-WM")
 SOURCES = {"ACCESS_LINE": 55, "PROVIDER": 22, "SELF": 12, "COURT": 7, "OTHER": 4}
 SHOW_RATE = 0.85  # referrals that lead to a first service
+# Extra days (upper bound) from offer to first service by county: request to
+# service has a median of about 10 days in Solano and over two weeks in the
+# smallest counties, and about two thirds of the region's referrals that are
+# served are served within 14 days (the 10-business-day offer standard plus a
+# few days to the first visit).
+SERVICE_GAP_EXTRA = {"48": 0, "45": 2, "12": 2, "23": 4, "47": 6, "18": 9, "25": 10}
 NEVER_OFFERED = 0.02  # referrals closed without an offer (member unreachable)
 
 
@@ -860,9 +875,23 @@ def _refer(starts: pl.DataFrame, as_of: date) -> tuple[pl.DataFrame, pl.DataFram
             )
         ),
         shows=pl.col("u_shows") < SHOW_RATE,
+        # Days from the offer to the first service: longer in the small
+        # counties, where the nearest open slot is often a drive away.
         gap=pl.when(level == "OTP")
         .then(_between(pl.col("u_gap"), 0, 2))
-        .otherwise(_between(pl.col("u_gap"), 0, 6)),
+        .otherwise(
+            (
+                pl.col("u_gap")
+                * (
+                    7
+                    + pl.col("county_idx").replace_strict(
+                        range(len(COUNTY_ORDER)), [SERVICE_GAP_EXTRA[c] for c in COUNTY_ORDER]
+                    )
+                )
+            )
+            .floor()
+            .cast(pl.Int32)
+        ),
     ).with_columns(
         offered=pl.when(pl.col("offered") <= as_of).then("offered"),
     )
@@ -886,8 +915,82 @@ def _refer(starts: pl.DataFrame, as_of: date) -> tuple[pl.DataFrame, pl.DataFram
     return starts, referrals
 
 
+# -- care transitions ----------------------------------------------------------------------
+# After a residential stay: the share of discharges stepped down to outpatient,
+# intensive outpatient, OTP, recovery services or care coordination within 7
+# days, and the further share within 8-30 days. After a WM episode: the share
+# readmitted to WM 2-30 days after it ends. The aims (with the rest of the
+# generator's noise: a reversed or denied day, a follow-up to a member no
+# longer eligible, a stay cut by the as-of date) are about 30% of discharges
+# followed up within 7 days and 50% within 30, and 15-20% of WM episodes
+# readmitted within 30 days: the range California's external quality reviews
+# report for DMC-ODS counties, where transitions after residential care are
+# the weakest link, so the measures have gaps to show.
+FOLLOW_UP_7 = 0.34
+FOLLOW_UP_8_30 = 0.22
+STEP_DOWN_LEVELS = {"1.0": 50, "2.1": 22, "OTP": 12, "RS": 10, "CM": 6}
+WM_READMISSION = 0.22
+
+
+def _transitions(
+    episodes: pl.DataFrame, eligible: pl.DataFrame, m: int, month: date, network: Network, rng: Rng
+) -> pl.DataFrame:
+    """Follow-up and readmission episodes of the residential stays and WM
+    episodes ending in `month` (members eligible this month)."""
+    last = _month_end(month)
+    ending = episodes.filter(
+        (pl.col("end") >= month) & (pl.col("end") <= last)
+        & pl.col("level").is_in((*RESIDENTIAL, "3.2-WM"))
+    ).join(eligible.select("member", "county_idx"), on="member", how="inner")  # fmt: skip
+    if ending.is_empty():
+        return episodes.clear()
+    ending = rng.draw(ending, ("episode",), "next care", "next level", "after", "next length",
+                      "next site", "next intensity")  # fmt: skip
+    u, wm = pl.col("u_next_care"), pl.col("level") == "3.2-WM"
+    after = pl.col("u_after")
+    ending = ending.with_columns(
+        next_level=pl.when(wm)
+        .then(pl.when(u < WM_READMISSION).then(pl.lit("3.2-WM")))
+        .otherwise(
+            pl.when(u < FOLLOW_UP_7 + FOLLOW_UP_8_30).then(
+                _pick(pl.col("u_next_level"), STEP_DOWN_LEVELS, pl.String)
+            )
+        ),
+        gap=pl.when(wm)
+        .then(_between(after, 2, 30))
+        .when(u < FOLLOW_UP_7)
+        .then(_between(after, 1, 7))
+        .otherwise(_between(after, 8, 30)),
+        crossed=pl.lit(False),
+    ).filter(pl.col("next_level").is_not_null())
+    follow = ending.select(
+        "member", "county_idx", "crossed", "u_next_site",
+        level="next_level",
+        start=pl.col("end") + pl.duration(days="gap"),
+        days=_episode_days(pl.col("next_level"), pl.col("u_next_length")),
+        intensity=_intensity(pl.col("next_level"), pl.col("u_next_intensity")),
+    ).join(
+        network.choices, on=["county_idx", "level", "crossed"], how="left", maintain_order="left"
+    )  # fmt: skip
+    return follow.select(
+        episode=pl.lit(m, dtype=_U64) * 2**32 + 2**30 + pl.int_range(pl.len(), dtype=_U64),
+        member="member",
+        level="level",
+        provider_id=pl.col("candidates").list.get(
+            (pl.col("u_next_site") * pl.col("candidates").list.len()).floor().cast(pl.Int64)
+        ),
+        intensity="intensity",
+        start="start",
+        end=pl.col("start") + pl.duration(days=pl.col("days") - 1),
+    )
+
+
 # -- claims ----------------------------------------------------------------------------------
 DENIAL_RATE = 0.04  # of lines
+# Residential and WM days are authorised ahead, so a day is seldom denied (a
+# denied day splits a stay in two, as the contract's stays are runs of services).
+PER_DIEM_LEVELS = (*RESIDENTIAL, "3.2-WM")
+PER_DIEM_DENIAL_RATE = 0.003
 REVERSAL_RATE = 0.015  # of paid claims, later voided
 CORRECTED_SHARE = 0.5  # of reversals, followed by a corrected claim
 UNATTRIBUTED_KEEP = 0.0025  # of lines after eligibility ended that are still paid
@@ -906,8 +1009,13 @@ def _service_lines(
     day_key = ("episode", pl.col("service_date").cast(pl.Int32))
     lines = rng.draw(open_days.explode("service_date"), day_key, "service day")
     weekday_only = pl.col("level").is_in(WEEKLY_LEVELS)
+    # An episode begins with a service (a referral's first_service_date is its
+    # start); later days are served by the level's intensity.
     lines = lines.filter(
-        (pl.col("u_service_day") < pl.col("intensity"))
+        (
+            (pl.col("u_service_day") < pl.col("intensity"))
+            | (pl.col("service_date") == pl.col("start"))
+        )
         & ~(weekday_only & (pl.col("service_date").dt.weekday() > 5))
     )
     lines = rng.draw(lines, day_key, "procedure", "units", "denied").drop("u_service_day")
@@ -1002,7 +1110,11 @@ def _adjudicate(lines: pl.DataFrame, m: int, month: date, as_of: date, rng: Rng)
     )
     claims = (
         lines.group_by("episode", "bucket")
-        .agg(first=pl.col("service_date").min(), last=pl.col("service_date").max())
+        .agg(
+            first=pl.col("service_date").min(),
+            last=pl.col("service_date").max(),
+            per_diem=pl.col("level").first().is_in(PER_DIEM_LEVELS),
+        )
         .sort("first", "episode", "bucket")
         .with_row_index("seq")
     )
@@ -1011,9 +1123,14 @@ def _adjudicate(lines: pl.DataFrame, m: int, month: date, as_of: date, rng: Rng)
         claims, claim_key, "lag", "lag days", "reversed", "reversal lag", "corrected", "correction"
     )
     u_lag, u_days = pl.col("u_lag"), pl.col("u_lag_days")
-    # most claims are paid within a month; a tail comes in up to six months late
+    # most claims are paid within a month; a tail comes in up to six months late.
+    # Residential and WM sites bill their per diems electronically at the end
+    # of each half-month or stay, so half are paid within a week (a discharge
+    # is known to the plan in days, in time for the follow-up worklist).
     claims = claims.with_columns(
-        lag=pl.when(u_lag < 0.70)
+        lag=pl.when(pl.col("per_diem") & (u_lag < 0.50))
+        .then(_between(u_days, 2, 7))
+        .when(u_lag < 0.70)
         .then(_between(u_days, 5, 30))
         .when(u_lag < 0.92)
         .then(_between(u_days, 31, 75))
@@ -1033,7 +1150,12 @@ def _adjudicate(lines: pl.DataFrame, m: int, month: date, as_of: date, rng: Rng)
     )  # fmt: skip
     lines = lines.join(claims, on=["episode", "bucket"]).with_columns(
         line_no=pl.col("service_date").rank("ordinal").over("seq").cast(pl.Int32),
-        status=pl.when(pl.col("u_denied") < DENIAL_RATE)
+        status=pl.when(
+            pl.col("u_denied")
+            < pl.when(pl.col("level").is_in(PER_DIEM_LEVELS))
+            .then(PER_DIEM_DENIAL_RATE)
+            .otherwise(DENIAL_RATE)
+        )
         .then(pl.lit("DENIED"))
         .otherwise(pl.lit("PAID")),
         original_claim_id=pl.lit(None, dtype=pl.String),
@@ -1429,6 +1551,9 @@ def generate(
                 )[0]
             started, referred = _start_episodes(eligible, m, month, as_of, network, rng)
             episodes = pl.concat([episodes, started])
+            episodes = pl.concat(
+                [episodes, _transitions(episodes, eligible, m, month, network, rng)]
+            )
             referrals.append(referred)
             lines = _service_lines(episodes, m, month, eligible, rng)
             lines = _price(_site_in_contract(lines, network), network, rng)

@@ -134,6 +134,7 @@ CHECKS = (
     "invoice_arithmetic",
     "expiring_credentials",
     "zip_not_located",
+    "lapsed_credential_open_contract",
 )
 
 ASSUMPTIONS = """
@@ -183,6 +184,19 @@ A18 pupm_rates, invoices, providers and zips declare no key: with two rate rows
    for a county-FY the first row in file order is used; a payment counts once
    per payment row even when its invoice_id is on several invoice rows (it is
    credited to the first such row's county-month); zips: first row per ZIP.
+A20 v1.1 care: the member's services are the attributed services of D (A2's
+   set), taken by distinct date per kind; a stay's county is the member's
+   eligibility county in the month of its last date (the lowest code when a
+   member-month has several rows). Follow-ups and readmissions are looked for
+   among the same attributed services. Unknown levels are ignored.
+A21 v1.1 access: referrals with request_date <= D, grouped by their own
+   county_code and request month (NULL county kept as a group); medians over
+   whole numbers computed exactly and rounded half-up to 1 decimal.
+A22 v1.1 penetration: eligible = distinct member per (county, FY) over every
+   eligibility row (no as-of cut); users = distinct members of attributed
+   services per (county, FY); rows only for (county, FY) with eligible members.
+A23 lapsed_credential_open_contract: distinct provider_id with contract_start
+   <= D, contract_end NULL or >= D and credential_expires < D (NULLs out).
 A19 reversal_amount_mismatch with a target key on several PAID rows: mismatch
    when any target row is not negated exactly. invoice_arithmetic with a NULL
    part: not flagged (NULL is not "not equal").
@@ -766,4 +780,181 @@ def exceptions(folder, as_of=None, month=None) -> list[dict]:
         if M is not None
         else 0
     )
+    p = d.t["providers"]
+    counts["lapsed_credential_open_contract"] = (
+        p.filter(
+            (pl.col("contract_start") <= D)
+            & (pl.col("contract_end").is_null() | (pl.col("contract_end") >= D))
+            & (pl.col("credential_expires") < D)
+        )
+        .select("provider_id")
+        .unique()
+        .height
+    )
     return [{"check": c, "severity": None, "count": counts[c], "detail": None} for c in CHECKS]
+
+
+# ----------------------------------------------------------------------------
+# v1.1: care transitions, access, penetration
+# ----------------------------------------------------------------------------
+RESIDENTIAL = {"3.1", "3.3", "3.5"}
+WM = {"3.2-WM"}
+FOLLOW_UP = {"1.0", "2.1", "OTP", "RS", "CM"}
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Maximal runs of sorted distinct dates with steps of at most 1 day."""
+    runs: list[list[date]] = []
+    for d_ in days:
+        if runs and (d_ - runs[-1][1]).days <= 1:
+            runs[-1][1] = d_
+        else:
+            runs.append([d_, d_])
+    return [(a, b) for a, b in runs]
+
+
+def _member_county(d: _Data) -> dict[tuple[str, date], str]:
+    out: dict[tuple[str, date], str] = {}
+    for r in d.elig.select("member_id", "month", "county_code").iter_rows(named=True):
+        key = (r["member_id"], r["month"])
+        if r["county_code"] is None:
+            continue
+        if key not in out or r["county_code"] < out[key]:
+            out[key] = r["county_code"]
+    return out
+
+
+def care(folder, as_of=None, county=None, fiscal_year=None, month=None) -> list[dict]:
+    d = _load(folder, as_of)
+    D = d.D
+    kinds: dict[str, dict[str, set[date]]] = {}
+    for r in d.attributed_services.select("member_id", "service_date", "level_of_care").iter_rows(
+        named=True
+    ):
+        lvl = r["level_of_care"]
+        kind = (
+            "res"
+            if lvl in RESIDENTIAL
+            else "wm"
+            if lvl in WM
+            else "fu"
+            if lvl in FOLLOW_UP
+            else None
+        )
+        if kind is None or r["service_date"] is None:
+            continue
+        kinds.setdefault(r["member_id"], {"res": set(), "wm": set(), "fu": set()})[kind].add(
+            r["service_date"]
+        )
+    county_of = _member_county(d)
+    cells: dict[tuple, dict[str, int]] = {}
+
+    def cell(member: str, end: date) -> dict[str, int]:
+        m = date(end.year, end.month, 1)
+        key = (county_of.get((member, m)), m)
+        return cells.setdefault(
+            key, {k: 0 for k in ("rd", "f7e", "f7", "f30e", "f30", "wm", "wme", "wmr")}
+        )
+
+    for member, k in kinds.items():
+        for _start, end in _runs(sorted(k["res"])):
+            c = cell(member, end)
+            c["rd"] += 1
+            gaps = [(f - end).days for f in k["fu"]]
+            for window, e_key, n_key in ((7, "f7e", "f7"), (30, "f30e", "f30")):
+                if end + timedelta(days=window) <= D:
+                    c[e_key] += 1
+                    c[n_key] += any(1 <= g <= window for g in gaps)
+        episodes = _runs(sorted(k["wm"]))
+        for _start, end in episodes:
+            c = cell(member, end)
+            c["wm"] += 1
+            if end + timedelta(days=30) <= D:
+                c["wme"] += 1
+                c["wmr"] += any(2 <= (s_ - end).days <= 30 for s_, _e in episodes)
+    rows = []
+    for (c_code, m), c in sorted(cells.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        rows.append({
+            "county_code": c_code, "month": _month_str(m),
+            "residential_discharges": c["rd"],
+            "followup_7_eligible": c["f7e"], "followup_7": c["f7"],
+            "pct_followup_7": _pct(c["f7"], c["f7e"]),
+            "followup_30_eligible": c["f30e"], "followup_30": c["f30"],
+            "pct_followup_30": _pct(c["f30"], c["f30e"]),
+            "wm_episodes": c["wm"], "wm_readmit_eligible": c["wme"],
+            "wm_readmitted_30": c["wmr"], "pct_wm_readmitted_30": _pct(c["wmr"], c["wme"]),
+            "_fy": _fy_of(m),
+        })  # fmt: skip
+    return _strip(_filter_rows(rows, county, fiscal_year, month))
+
+
+def _weekdays_after(start: date, finish: date) -> int:
+    """Mon-Fri days d with start < d <= finish."""
+    n, day = 0, start + timedelta(days=1)
+    while day <= finish:
+        n += day.weekday() < 5
+        day += timedelta(days=1)
+    return n
+
+
+def _median_1dp(values: list[int]) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    mid = len(v) // 2
+    exact = Decimal(v[mid]) if len(v) % 2 else (Decimal(v[mid - 1]) + Decimal(v[mid])) / 2
+    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def access(folder, as_of=None, county=None, fiscal_year=None, month=None) -> list[dict]:
+    d = _load(folder, as_of)
+    D = d.D
+    groups: dict[tuple, dict[str, list]] = {}
+    for r in d.t["referrals"].iter_rows(named=True):
+        req = r["request_date"]
+        if req is None or req > D:
+            continue
+        g = groups.setdefault(
+            (r["county_code"], date(req.year, req.month, 1)), {"n": [], "offer": [], "serve": []}
+        )
+        g["n"].append(1)
+        offer, served = r["first_offered_date"], r["first_service_date"]
+        if offer is not None and offer <= D:
+            g["offer"].append(_weekdays_after(req, offer))
+        if served is not None and served <= D:
+            g["serve"].append((served - req).days)
+    rows = []
+    for (c_code, m), g in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
+        rows.append({
+            "county_code": c_code, "month": _month_str(m), "referrals": len(g["n"]),
+            "offered": len(g["offer"]),
+            "median_business_days_to_offer": _median_1dp(g["offer"]),
+            "served": len(g["serve"]),
+            "served_within_14": sum(1 for x in g["serve"] if x <= 14),
+            "median_days_to_service": _median_1dp(g["serve"]),
+            "_fy": _fy_of(m),
+        })  # fmt: skip
+    return _strip(_filter_rows(rows, county, fiscal_year, month))
+
+
+def penetration(folder, as_of=None, county=None, fiscal_year=None, month=None) -> list[dict]:
+    d = _load(folder, as_of)
+    eligible: dict[tuple, set[str]] = {}
+    for r in d.elig.select("member_id", "month", "county_code").iter_rows(named=True):
+        if r["month"] is None or r["member_id"] is None:
+            continue
+        eligible.setdefault((r["county_code"], _fy_of(r["month"])), set()).add(r["member_id"])
+    users: dict[tuple, set[str]] = {}
+    for r in d.attributed_services.select("member_id", "month", "county_code").iter_rows(
+        named=True
+    ):
+        users.setdefault((r["county_code"], _fy_of(r["month"])), set()).add(r["member_id"])
+    rows = []
+    for key in sorted(eligible, key=lambda k: (str(k[0]), k[1])):
+        n_users = len(users.get(key, ()))
+        rows.append({
+            "county_code": key[0], "fiscal_year": key[1],
+            "eligible_members": len(eligible[key]), "users": n_users,
+            "penetration_pct": _pct(n_users, len(eligible[key])), "_fy": key[1],
+        })  # fmt: skip
+    return _strip(_filter_rows(rows, county, fiscal_year, None))

@@ -155,7 +155,7 @@ def test_a_build_in_many_chunks_gives_the_figures_of_the_rules(tmp_path, monkeyp
     assert len(list(chunked.cache.path("claim_facts").glob("*.parquet"))) > 5
     on_the_fly = Engine(Settings(DEMO_DATA, use_cache=False))
     for name in ("users", "invoices", "reconciliation", "exceptions", "claims-lag",
-                 "late-changes", "supplementals"):  # fmt: skip
+                 "late-changes", "supplementals", "care", "penetration"):  # fmt: skip
         for as_of in (date(2025, 6, 30), None):
             filters = Filters(as_of=as_of)
             assert run_report(chunked, name, filters).equals(

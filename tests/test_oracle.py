@@ -42,6 +42,9 @@ KEYS = {
     "reconciliation": ("county_code", "fiscal_year"),
     "adequacy": ("county_code", "level_of_care"),
     "exceptions": ("check",),
+    "care": ("county_code", "month"),
+    "access": ("county_code", "month"),
+    "penetration": ("county_code", "fiscal_year"),
 }
 # filters each report honours (contract, "Report filters")
 HONOURS = {
@@ -50,6 +53,9 @@ HONOURS = {
     "reconciliation": ("as_of", "county", "fiscal_year"),
     "adequacy": ("as_of", "county", "month"),
     "exceptions": ("as_of", "month"),
+    "care": ("as_of", "county", "fiscal_year", "month"),
+    "access": ("as_of", "county", "fiscal_year", "month"),
+    "penetration": ("as_of", "county", "fiscal_year"),
 }
 IGNORED_FIELDS = {"exceptions": {"severity", "detail"}}
 
@@ -1051,6 +1057,7 @@ PROBE_DISAGREEMENTS: dict[tuple[str, str], str] = {
     ("eligibility_null_county", "invoices"): _R_NULL_COUNTY,
     ("eligibility_null_county", "reconciliation"): _R_NULL_COUNTY,
     ("eligibility_null_county", "exceptions"): _R_NULL_COUNTY,
+    ("eligibility_null_county", "penetration"): _R_NULL_COUNTY,
 }
 
 

@@ -204,6 +204,7 @@ def test_exceptions(engine):
         "invoice_arithmetic": 1,  # I-45-07-S1 total
         "expiring_credentials": 1,  # Alturas: expires exactly as-of + 60
         "zip_not_located": 1,  # D
+        "lapsed_credential_open_contract": 1,  # Redding OTP: lapsed Jul 30, contract open
     }
     assert counts["missing_rate"][0] == "blocking"
 
@@ -308,6 +309,7 @@ def test_exception_lines_name_the_offending_rows(engine):
         ("invoice_arithmetic", "I-45-07-S1"),
         ("expiring_credentials", "1000000001"),
         ("zip_not_located", "99999"),
+        ("lapsed_credential_open_contract", "1000000003"),
     }
     arithmetic = engine.run(
         "exception_lines", as_of=date(2024, 9, 15), month=date(2024, 7, 1),

@@ -90,8 +90,8 @@ async def test_every_pane_opens_on_the_default_context(region):
             2025,
             None,
         )
-        for key, pane in zip("12345", ["overview", "users", "invoices", "adequacy",
-                                       "reconciliation"], strict=True):  # fmt: skip
+        for key, pane in zip("123458", ["overview", "users", "invoices", "adequacy",
+                                        "reconciliation", "care"], strict=True):  # fmt: skip
             await press(pilot, key)
             assert app.active_pane.id == pane
             assert cells(app), pane
@@ -417,7 +417,7 @@ async def test_bad_extracts_degrade_pane_by_pane(tmp_path, case):
     app = make_app(folder)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        for key in "123456":
+        for key in "1234568":
             await press(pilot, key)
             notice = app.active_pane.query_one("Notice")
             if notice.has_class("-shown"):
@@ -436,7 +436,8 @@ async def test_no_pane_shows_a_full_cin(region):
         screens = []
         for keys in (["1"], ["1", "down", "down", "down", "enter", "enter"], ["enter"],
                      ["2"], ["3", "enter", "enter"], ["4", "enter"], ["5", "enter"],
-                     ["6", "enter"], ["7"]):  # fmt: skip
+                     ["6", "enter"], ["7"], ["8"], ["8", "w"],
+                     ["8", "end", "enter", "enter"]):  # fmt: skip
             await press(pilot, *keys)
             screens.append(app.export_screenshot())
             screens.append(

@@ -12,7 +12,7 @@ from tests.test_tui_data import build_region
 from tests.test_tui_pilot import FROZEN, make_app, settle
 
 PANES = {"overview": "1", "users": "2", "invoices": "3", "adequacy": "4", "reconciliation": "5",
-         "close": "6"}  # fmt: skip
+         "close": "6", "care": "8"}  # fmt: skip
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 

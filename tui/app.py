@@ -77,6 +77,7 @@ class WrpApp(App[None]):
         Binding("5", "pane('reconciliation')", "Recon", tooltip="PUPM billed vs claims cost"),
         Binding("6", "pane('close')", "Close", tooltip="Month-end close: checklist, supplementals"),
         Binding("7", "pane('query')", "SQL", tooltip="SQL console over the extracts"),
+        Binding("8", "pane('care')", "Care", tooltip="Follow-up, readmissions, access, worklist"),
         Binding("c", "choose_county", "County", show=False, tooltip="Filter every pane"),
         Binding("m", "choose_month", "Month", show=False, tooltip="Type a month YYYY-MM"),
         Binding("left_square_bracket", "shift_month(-1)", "Prev month", show=False),

@@ -28,6 +28,7 @@ def describe(binding: Binding) -> str:
 def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every key, grouped as the `?` screen shows them."""
     from tui.panes.base import Pane
+    from tui.panes.care import CarePane
     from tui.panes.close import ClosePane
     from tui.panes.console import ConsolePane
 
@@ -44,6 +45,7 @@ def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Table", TABLE_KEYS + keys(Pane.BINDINGS)),
         ("Month-end close (6)", keys(ClosePane.BINDINGS)),
         ("Query console (7)", keys(ConsolePane.BINDINGS)),
+        ("Care (8)", keys(CarePane.BINDINGS)),
         ("Anywhere", [("ctrl+p", "Command palette: every action by name")]),
     ]
 

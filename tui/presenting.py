@@ -49,11 +49,13 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "percent": display.percent,
     "signed_percent": display.signed_percent,
     "miles": display.miles,
+    "days": display.days,
     "yes_no": _yes_no,
     "member": mask_member_id,
     "bars": _text,  # pre-drawn unicode bars
 }
-NUMERIC = {"count", "signed_count", "money", "signed_money", "percent", "signed_percent", "miles"}
+NUMERIC = {"count", "signed_count", "money", "signed_money", "percent", "signed_percent", "miles",
+           "days"}  # fmt: skip
 SIGNED = {"signed_count", "signed_money", "signed_percent"}
 
 

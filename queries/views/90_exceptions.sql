@@ -83,6 +83,15 @@ findings AS (
       AND credential_expires >= as_of
       AND credential_expires <= as_of + 60
     UNION ALL
+    SELECT DISTINCT 'lapsed_credential_open_contract', county_code, NULL, provider_id, NULL,
+           NULL,
+           provider_name || ': credential expired ' || strftime(credential_expires, '%Y-%m-%d')
+               || ', contract still open'
+    FROM providers
+    WHERE contract_start <= as_of
+      AND (contract_end IS NULL OR contract_end >= as_of)
+      AND credential_expires < as_of
+    UNION ALL
     SELECT DISTINCT 'zip_not_located', county_code, month, zip, member_id, NULL,
            'ZIP ' || coalesce(zip, '(none)') || ' is not in zips'
     FROM eligibility e

@@ -3,6 +3,7 @@ ZIPs outside the standard."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,17 @@ ADEQUACY_COLUMNS = (
     Column("referrals_timely", "Timely", "count"),
     Column("referrals_pending", "Pending", "count"),
     Column("pct_timely", "% timely", "percent"),
+    Column("referrals_served", "Served", "count"),
+    Column("median_days_to_service", "Median to svc", "days"),
+    Column("served_within_14", "≤14 d", "count"),
     Column("active_sites_in_county", "Sites", "count"),
 )
+# Enter on these columns lists the referrals behind them; elsewhere the ZIPs
+# outside the distance standard.
+REFERRAL_FIGURES = {
+    "referrals", "referrals_timely", "referrals_pending", "pct_timely", "referrals_served",
+    "median_days_to_service", "served_within_14",
+}  # fmt: skip
 
 
 def flags(frame) -> tuple[list[dict], list[dict]]:
@@ -76,6 +86,8 @@ def load_adequacy(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
         ),
     ]
     notes.extend(credential_notes(engine, ctx))
+    notes.extend(site_count_notes(engine, ctx))
+    notes.extend(lapsed_notes(engine, ctx))
     return LevelResult(present(frame, ADEQUACY_COLUMNS, mask_members=mask), tuple(notes))
 
 
@@ -93,8 +105,39 @@ def credential_notes(engine: Engine, ctx: Context) -> list[Text]:
     return out
 
 
-def drill_to_gaps(figures: Figures, row: int, _column: int, ctx: Context) -> Level:
+def site_count_notes(engine: Engine, ctx: Context) -> list[Text]:
+    """Active sites at the end of the month for every level, the levels
+    without a standard (residential, WM, RS, CM) included."""
+    counts = engine.run("site_counts", month=ctx.month, county=ctx.county)
+    where = "in county" if ctx.county else "region"
+    parts = [
+        Text.assemble((f"{r['level_of_care']} ", "dim"), (display.count(r["active_sites"]), "bold"))
+        for r in counts.iter_rows(named=True)
+    ]
+    return [line(Text(f"Sites active {where}:", style="dim"), *parts, separator="  ")]
+
+
+def lapsed_notes(engine: Engine, ctx: Context) -> list[Text]:
+    """Sites still under contract whose credential lapsed: not active, so
+    they are left out of the distance figures (they may explain a gap)."""
+    lapsed = engine.run("lapsed_credentials", as_of=ctx.as_of, county=ctx.county)
+    if lapsed.is_empty():
+        return [Text("No site under open contract has a lapsed credential.", style="dim")]
+    out = [key_value("Credential lapsed, contract open", display.count(lapsed.height),
+                     ALERT_STYLE)]  # fmt: skip
+    for r in lapsed.head(3).iter_rows(named=True):
+        out.append(Text.assemble(
+            (f"  {r['credential_expires']} ", "bold"),
+            (f"({r['days_lapsed']} d ago) ", "dim"),
+            f"{r['provider_name']} · {display.county_label(r['county_code'])} · {r['levels']}",
+        ))  # fmt: skip
+    return out
+
+
+def drill_to_gaps(figures: Figures, row: int, column: int, ctx: Context) -> Level:
     record = figures.row(row)
+    if figures.columns[column].name in REFERRAL_FIGURES:
+        return referrals_level(record["county_code"], record["level_of_care"], ctx.month)
     return gaps_level(record["county_code"], record["level_of_care"], record["max_miles"])
 
 
@@ -103,7 +146,7 @@ def adequacy_root(ctx: Context) -> Level:
         f"Network adequacy {display.month_label(ctx.month)}",
         load_adequacy,
         drill_to_gaps,
-        enter_hint="ZIPs outside the standard",
+        enter_hint="ZIPs outside the standard (on a referral figure: the referrals)",
         fixed_columns=2,
         query=report_query("adequacy", partial(Context.filters, month=True)),
     )
@@ -139,4 +182,39 @@ def gaps_level(county: str, level: str, max_miles: int) -> Level:
         f"{display.county_label(county)} {level}: ZIPs beyond {max_miles} mi",
         partial(load_gaps, county, level),
         query=asked("adequacy_gaps", "month", county=county, level=level),
+    )
+
+
+# -- the referrals behind the timely-access and days-to-service figures ----------------
+REFERRAL_COLUMNS = (
+    Column("referral_id", "Referral"),
+    Column("member_id", "Member", "member"),
+    Column("source", "Source"),
+    Column("request_date", "Requested", "date"),
+    Column("offered_on", "Offered", "date"),
+    Column("business_days_to_offer", "Bus. days", "count"),
+    Column("outcome", "Offer"),
+    Column("served_on", "Served", "date"),
+    Column("days_to_service", "Days to svc", "count"),
+)
+
+
+def load_referrals(county: str, level: str, month: date, engine: Engine, ctx: Context,
+                   mask: bool) -> LevelResult:  # fmt: skip
+    frame = engine.run(
+        "adequacy_referrals", as_of=ctx.as_of, month=month, county=county, level=level
+    )
+    note = line(
+        key_value("Referrals", display.count(frame.height)),
+        Text("offers and services after the as-of date are not yet made; business days "
+             "Mon-Fri after the request", style="dim"),
+    )  # fmt: skip
+    return LevelResult(present(frame, REFERRAL_COLUMNS, mask_members=mask), (note,))
+
+
+def referrals_level(county: str, level: str, month: date) -> Level:
+    return Level(
+        f"{display.county_label(county)} {level}: referrals of {display.month_label(month)}",
+        partial(load_referrals, county, level, month),
+        query=asked("adequacy_referrals", "as_of", month=month, county=county, level=level),
     )
