@@ -157,8 +157,15 @@ REFERRALS = [
 ]
 
 
+# Rates play no part in the care rules; the figures need the table to have rows.
+PUPM_RATES = [
+    dict(county_code=county, fiscal_year=2025, pupm_rate="1000.00", admin_qa_monthly="100.00")
+    for county in ("25", "48")
+]
+
+
 def build_care_extracts(folder: Path) -> Path:
     return write_extracts(
         folder, eligibility=ELIGIBILITY, claims=CLAIMS, providers=PROVIDERS,
-        provider_services=PROVIDER_SERVICES, referrals=REFERRALS,
+        provider_services=PROVIDER_SERVICES, referrals=REFERRALS, pupm_rates=PUPM_RATES,
     )  # fmt: skip

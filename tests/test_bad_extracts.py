@@ -92,11 +92,15 @@ def edge_mutations(draw):
 
 
 def needed(report: str) -> set[str]:
-    """Tables a report's figures need: its question's (the projection's four),
+    """Tables a report's figures need: its question's (those a computed report asks),
     eligibility for the default adequacy month. (Without usable claims the
     default as-of date is today.)"""
-    questions = (("claims_lag", "invoices", "reconciliation", "pupm_rates")
-                 if report == "projection" else (REPORTS[report].question,))  # fmt: skip
+    year_end = ("claims_lag", "claims_lag_days", "invoices", "reconciliation", "pupm_rates")
+    questions = {  # the reports computed in Python, by the questions they ask
+        "year_end_projection": year_end,
+        "projection_backtest": year_end,
+        "lag_triangle": ("claims_lag",),
+    }.get(REPORTS[report].question, (REPORTS[report].question,))
     tables = set().union(*(tables_used(question_sql(q)) for q in questions))
     return tables | ({"eligibility"} if "month" in REPORTS[report].computing else set())
 
