@@ -46,7 +46,7 @@ def test_the_snapshot_holds_counts_verdicts_and_money_never_a_member_id(rules):
     assert checks["unattributed_services"]["count"] == 1  # C's July line
     counties = {c["county_code"]: c for c in snapshot["counties"]}
     assert counties["48"] == {"county_code": "48", "verdict": "ready",
-                              "reason": "rate and users known", "users": 0,
+                              "reason": "rate and users known; no blocking check open", "users": 0,
                               "expected_total": "2000.00", "billed_total": "0.00"}  # fmt: skip
     assert counties["25"]["verdict"] == "invoiced" and counties["45"]["verdict"] == "blocked"
     assert snapshot["blocking_open"] == 1
