@@ -405,16 +405,17 @@ class Engine:
         table and column (blocking where it changes an invoice). Counted once."""
         def count() -> list[Problem]:
             cursor = self.connection.cursor()
+            found: list[Problem] = []
             try:
-                return [
-                    problem
-                    for table, columns in sorted(self.date_suspects.items())
-                    for problem in out_of_range_problems(cursor, self.sources[table], columns)
-                ]
-            except duckdb.Error as exc:
-                raise self._translate(exc) from exc
+                for table, columns in sorted(self.date_suspects.items()):
+                    source = self.sources[table]
+                    try:
+                        found += out_of_range_problems(cursor, source, columns)
+                    except duckdb.Error as exc:  # a corrupt page: said, not raised
+                        found.append(unreadable(cursor, source, first_line(exc)))
             finally:
                 cursor.close()
+            return found
 
         return self.remember(("dates_left_out",), count) if self.date_suspects else []
 
