@@ -403,6 +403,7 @@ class Engine:
     def dates_left_out(self) -> list[Problem]:
         """Rows the table views leave out for a date the rules cannot use, by
         table and column (blocking where it changes an invoice). Counted once."""
+
         def count() -> list[Problem]:
             cursor = self.connection.cursor()
             found: list[Problem] = []

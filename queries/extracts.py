@@ -224,8 +224,8 @@ def out_of_range_problems(
     for column in columns:
         shown = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in (*key, column))
         count, examples = connection.execute(
-            f"SELECT count(*), list([{shown}])[1:3] FROM {source.scan_sql()} "
-            f"WHERE NOT {in_range(column)}"
+            f"SELECT count(*), list(DISTINCT [{shown}] ORDER BY [{shown}])[1:3] "
+            f"FROM {source.scan_sql()} WHERE NOT {in_range(column)}"
         ).fetchone()
         if not count:
             continue
