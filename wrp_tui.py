@@ -364,7 +364,10 @@ def print_whole(table: Table, console: Console = stdout) -> None:
 def rich_table(title: str, frame) -> Table:
     from queries.display import cell
 
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+        min_width=len(title),  # a one-column answer keeps its title on one line
+    )  # fmt: skip
     for column, dtype in frame.schema.items():
         numeric = dtype.is_numeric() and column != "fiscal_year"
         table.add_column(
