@@ -26,6 +26,7 @@ from queries.reference import COUNTIES
 
 DEMO_DATA = Path(__file__).resolve().parent / "sample_data" / "demo"
 
+
 class GuardedGroup(TyperGroup):
     """Every command runs inside the outer guard (the tests invoke `cli` itself,
     the console script `main`): an unexpected error is one short message."""
@@ -381,7 +382,10 @@ def print_whole(table: Table, console: Console = stdout) -> None:
 def rich_table(title: str, frame) -> Table:
     from queries.display import cell
 
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+        min_width=len(title),  # a one-column answer keeps its title on one line
+    )  # fmt: skip
     for column, dtype in frame.schema.items():
         numeric = dtype.is_numeric() and column != "fiscal_year"
         table.add_column(
@@ -400,14 +404,20 @@ def close(
     data: DataOption = DEMO_DATA,
     month: Annotated[
         str | None,
-        typer.Option("--month", help="Month to close, YYYY-MM (default: last month).",
-                     callback=checked(_keep(options.month))),
+        typer.Option(
+            "--month",
+            help="Month to close, YYYY-MM (default: last month).",
+            callback=checked(_keep(options.month)),
+        ),
     ] = None,
     as_of: AsOfOption = None,
     show: Annotated[
         str | None,
-        typer.Option("--show", help="List the rows behind one check, e.g. missing_rate.",
-                     callback=checked(options.check_name)),
+        typer.Option(
+            "--show",
+            help="List the rows behind one check, e.g. missing_rate.",
+            callback=checked(options.check_name),
+        ),
     ] = None,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
     reveal_phi: RevealOption = False,
@@ -747,8 +757,12 @@ def sql(
     output_format: Annotated[SqlFormat, typer.Option("--format", "-f")] = SqlFormat.table,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to FILE instead of stdout.",
-                     callback=checked(options.output_file)),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to FILE instead of stdout.",
+            callback=checked(options.output_file),
+        ),
     ] = None,
     limit: Annotated[
         int, typer.Option(help="Rows shown by --format table.", callback=checked(options.limit))

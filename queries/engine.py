@@ -29,15 +29,15 @@ from queries.crash import resource_advice
 from queries.extracts import (
     Problem,
     TableSource,
-    date_suspects,
+    date_columns,
     empty_problem,
     find_sources,
     first_line,
+    footer_facts,
     in_range,
     inspect_schema,
     out_of_range_problems,
     quote_literal,
-    row_count,
     unreadable,
 )  # fmt: skip
 from queries.privacy import mask_text
@@ -195,7 +195,8 @@ class Engine:
 
     # -- set-up -----------------------------------------------------------
     def _define_tables(self) -> None:
-        for table, columns in TABLES.items():
+        readable = []
+        for table in TABLES:
             source = self.sources.get(table)
             if source is None:
                 self.problems.append(
@@ -203,13 +204,20 @@ class Engine:
                 )
                 continue
             problems = inspect_schema(self.connection, source)
-            if not problems and table in REQUIRED_ROWS and not row_count(self.connection, source):
-                problems = [empty_problem(table)]
             self.problems.extend(problems)
-            if any(p.blocking for p in problems):
+            if not any(p.blocking for p in problems):
+                readable.append(source)
+        try:
+            facts = footer_facts(self.connection, readable)
+        except duckdb.Error:  # footers that DESCRIBE read but this cannot: filter every date
+            facts = {s.table: (1, tuple(date_columns(s.table))) for s in readable}
+        for source in readable:
+            table, columns = source.table, TABLES[source.table]
+            rows, suspects = facts[table]
+            if table in REQUIRED_ROWS and not rows:
+                self.problems.append(empty_problem(table))
                 continue
             select = ", ".join(f'"{c}"' for c in columns)
-            suspects = date_suspects(self.connection, source)
             where = " WHERE " + " AND ".join(map(in_range, suspects)) if suspects else ""
             if suspects:
                 self.date_suspects[table] = suspects
@@ -395,18 +403,20 @@ class Engine:
     def dates_left_out(self) -> list[Problem]:
         """Rows the table views leave out for a date the rules cannot use, by
         table and column (blocking where it changes an invoice). Counted once."""
+
         def count() -> list[Problem]:
             cursor = self.connection.cursor()
+            found: list[Problem] = []
             try:
-                return [
-                    problem
-                    for table, columns in sorted(self.date_suspects.items())
-                    for problem in out_of_range_problems(cursor, self.sources[table], columns)
-                ]
-            except duckdb.Error as exc:
-                raise self._translate(exc) from exc
+                for table, columns in sorted(self.date_suspects.items()):
+                    source = self.sources[table]
+                    try:
+                        found += out_of_range_problems(cursor, source, columns)
+                    except duckdb.Error as exc:  # a corrupt page: said, not raised
+                        found.append(unreadable(cursor, source, first_line(exc)))
             finally:
                 cursor.close()
+            return found
 
         return self.remember(("dates_left_out",), count) if self.date_suspects else []
 

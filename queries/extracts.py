@@ -156,11 +156,6 @@ def empty_problem(table: str) -> Problem:
     return Problem(table, None, "empty: no rows", blocking=False)
 
 
-def row_count(connection: duckdb.DuckDBPyConnection, source: TableSource) -> int:
-    """Rows in a table, from the parquet footers (no data is read)."""
-    return connection.execute(f"SELECT count(*) FROM {source.scan_sql()}").fetchone()[0]
-
-
 def scan_problems(connection: duckdb.DuckDBPyConnection, source: TableSource) -> list[Problem]:
     """Problems found by reading every row of a table (corrupt pages, no rows)."""
     try:
@@ -184,23 +179,39 @@ def in_range(column: str) -> str:
     )
 
 
-def date_suspects(connection: duckdb.DuckDBPyConnection, source: TableSource) -> tuple[str, ...]:
-    """Date columns that may hold a date outside DATE_FLOOR..DATE_CEILING, by
-    the parquet statistics (footers only): the others need no row filter."""
-    columns = date_columns(source.table)
-    if not columns:
-        return ()
-    listed = ", ".join(quote_literal(c) for c in columns)
+def footer_facts(
+    connection: duckdb.DuckDBPyConnection, sources: list[TableSource]
+) -> dict[str, tuple[int, tuple[str, ...]]]:
+    """Per table, from the parquet footers of all its files in one query (no
+    data is read): its rows, and the date columns whose statistics allow a
+    date outside DATE_FLOOR..DATE_CEILING (only those need a row filter)."""
+    if not sources:
+        return {}
+    listed = ", ".join(source.pattern() for source in sources)
     low, high = (f"TRY_CAST(stats_{end}_value AS DATE)" for end in ("min", "max"))
     found = connection.execute(
-        f"SELECT DISTINCT path_in_schema FROM parquet_metadata({source.pattern()}) "
-        f"WHERE path_in_schema IN ({listed}) "
-        f"AND num_values > coalesce(stats_null_count, 0) "
-        f"AND ({low} IS NULL OR {high} IS NULL "
-        f"OR {low} < DATE '{DATE_FLOOR}' OR {high} > DATE '{DATE_CEILING}')"
+        f"SELECT file_name, row_group_id, row_group_num_rows, path_in_schema, "
+        f"num_values > coalesce(stats_null_count, 0) AND ({low} IS NULL OR {high} IS NULL "
+        f"OR {low} < DATE '{DATE_FLOOR}' OR {high} > DATE '{DATE_CEILING}') "
+        f"FROM parquet_metadata([{listed}])"
     ).fetchall()
-    suspects = {name for (name,) in found}
-    return tuple(c for c in columns if c in suspects)
+    owners = {str(s.path): s.table for s in sources if not s.partitioned}
+    folders = [(str(s.path) + "/", s.table) for s in sources if s.partitioned]
+    groups: dict[str, dict[tuple[str, int], int]] = {s.table: {} for s in sources}
+    outside: dict[str, set[str]] = {s.table: set() for s in sources}
+    for file_name, group, group_rows, column, out_of_range in found:
+        table = owners.get(file_name) or next(
+            (t for folder, t in folders if file_name.startswith(folder)), None
+        )
+        if table is None:
+            continue
+        groups[table][(file_name, group)] = group_rows
+        if out_of_range and TABLES[table].get(column) == "date":
+            outside[table].add(column)
+    return {
+        table: (sum(rows.values()), tuple(c for c in date_columns(table) if c in outside[table]))
+        for table, rows in groups.items()
+    }
 
 
 def out_of_range_problems(
@@ -213,8 +224,8 @@ def out_of_range_problems(
     for column in columns:
         shown = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in (*key, column))
         count, examples = connection.execute(
-            f"SELECT count(*), list([{shown}])[1:3] FROM {source.scan_sql()} "
-            f"WHERE NOT {in_range(column)}"
+            f"SELECT count(*), list(DISTINCT [{shown}] ORDER BY [{shown}])[1:3] "
+            f"FROM {source.scan_sql()} WHERE NOT {in_range(column)}"
         ).fetchone()
         if not count:
             continue

@@ -19,7 +19,7 @@ def set_date(folder: Path, table: str, column: str, where: str, value: str) -> N
     con = duckdb.connect()
     con.execute(
         f"CREATE TABLE t AS SELECT * REPLACE (CASE WHEN {where} THEN DATE "
-        f"{quote_literal(value)} ELSE \"{column}\" END AS \"{column}\") FROM read_parquet({path})"
+        f'{quote_literal(value)} ELSE "{column}" END AS "{column}") FROM read_parquet({path})'
     )
     con.execute(f"COPY t TO {path} (FORMAT parquet)")
     con.close()

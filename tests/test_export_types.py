@@ -33,7 +33,7 @@ def test_awkward_columns_export_exactly(tmp_path, fmt):
             "lines,blob,detail,paid,huge,big_id,day",
             '"[1, 2]",\\x61\\x62,"{""a"": 1}",1234.50,12345678901234567.89,'
             "1152921504606846977,2024-07-01",
-            "[3],\\x00,\"{\"\"a\"\": 2}\",-0.05,,7,",
+            '[3],\\x00,"{""a"": 2}",-0.05,,7,',
         ]
     elif fmt == "parquet":
         back = pl.read_parquet(path)

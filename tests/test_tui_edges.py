@@ -83,3 +83,24 @@ async def test_an_unexpected_error_in_a_pane_writes_a_crash_file(tmp_path, monke
         assert text is not None and "Not enough resources" in text
         assert "--threads 2" in text.replace("\n", " ")
         assert list(Path(tmp_path / "state" / "wrp-tui" / "crash").iterdir())
+
+
+async def test_an_error_the_app_cannot_survive_ends_with_a_short_message(
+    tmp_path, monkeypatch, capfd
+):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app = make_app(build_rules_extracts(tmp_path / "x"))
+    with pytest.raises(ZeroDivisionError):  # run_test hands the error back to the test
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app._handle_exception(ZeroDivisionError("member 10000001A"))
+            await pilot.pause()
+    (crash,) = (tmp_path / "state" / "wrp-tui" / "crash").iterdir()
+    assert "ZeroDivisionError: member 1•••••01A" in crash.read_text()
+    assert app.return_code == 1
+    printed = capfd.readouterr()  # on the way out, instead of Textual's traceback
+    shown = printed.out + printed.err
+    assert "wrp-tui stopped on an unexpected error (ZeroDivisionError: member 1•••••01A)" in (
+        " ".join(shown.replace("│", " ").split())
+    )
+    assert "10000001A" not in shown

@@ -154,6 +154,7 @@ def exportable(frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
     if fmt != "xlsx":
         return frame
     as_text = [name for name, dtype in frame.schema.items() if not _excel_holds(frame[name], dtype)]
+
     def text(name: str, value) -> str | None:
         return None if value is None else str(csv_value(name, value))
 
