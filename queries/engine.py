@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import threading
 import weakref
 from collections import OrderedDict
@@ -23,7 +22,13 @@ from typing import TypeVar
 import duckdb
 import polars as pl
 
-from queries.cache import FactCache, default_cache_root, extract_version
+from queries.cache import (
+    LOCKED_CONFIG,
+    FactCache,
+    default_cache_root,
+    extract_version,
+    private_temp_folder,
+)
 from queries.contract import TABLES
 from queries.extracts import Problem, TableSource, find_sources, inspect_schema, quote_literal
 from queries.privacy import mask_text
@@ -129,13 +134,10 @@ class Engine:
         self.data_dir = Path(settings.data_dir).resolve()
         if not self.data_dir.is_dir():
             raise DataError("No extracts", f"{self.data_dir} is not a folder")
-        config: dict[str, str | int | bool] = {
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        }
-        # Each engine spills into a folder of its own (DuckDB's default, ./.tmp,
-        # is shared by every process started in the same folder).
-        self.spill_dir = Path(tempfile.mkdtemp(prefix="wrp-tui-spill-"))
+        config: dict[str, object] = dict(LOCKED_CONFIG)
+        # Each engine spills into a private folder of its own (DuckDB's
+        # default, ./.tmp, is shared by every process started in the same folder).
+        self.spill_dir = private_temp_folder("wrp-tui-spill-")
         weakref.finalize(self, shutil.rmtree, self.spill_dir, True)
         config["temp_directory"] = str(self.spill_dir)
         if settings.memory_limit:
@@ -320,6 +322,8 @@ class Engine:
             active = list(self._active)
         for cursor in active:
             cursor.interrupt()
+        if (adhoc := getattr(self, "adhoc", None)) is not None:
+            adhoc.interrupt()  # the console's pseudonymised engine
 
     def _refuse_unusable(self, sql: str) -> None:
         for table in sorted(tables_used(sql) - self.usable_tables):
