@@ -136,12 +136,12 @@ AuditLogOption = Annotated[
 ]  # fmt: skip
 
 
-def audit_reveal(action: str, scope: str, log: Path | None) -> None:
+def audit_reveal(action: str, scope: str, log: Path | None, statement: str | None = None) -> None:
     """Record a disclosure before it happens; without a record, no disclosure."""
     from queries.audit import AuditError, record_disclosure
 
     try:
-        record_disclosure(action, scope, log)
+        record_disclosure(action, scope, log, statement=statement)
     except AuditError as exc:
         raise fail("Not revealed", str(exc)) from None
 
@@ -333,19 +333,19 @@ def close(
     """Month-end close checklist; exits 1 while anything blocking is open."""
     from queries.close import checklist, month_to_close
     from queries.engine import DataError
-    from queries.privacy import mask_frame
+    from queries.privacy import mask_members
 
     engine = open_engine(data, memory_limit, threads)
     as_of_day = parse_day(as_of) or engine.default_as_of()
     close_month = parse_month(month) or month_to_close(as_of_day)
     try:
         if show:
-            lines = engine.run("exception_lines", as_of=as_of_day, month=close_month, check=show)
-            if reveal_phi:
+            if reveal_phi:  # the record before the rows are read
                 scope = f"data={engine.data_dir} check={show} as_of={as_of_day}"
                 audit_reveal("close --show --reveal-phi", scope, audit_log)
-            else:
-                lines = mask_frame(lines)
+            lines = engine.run("exception_lines", as_of=as_of_day, month=close_month, check=show)
+            if not reveal_phi:  # by column: a malformed ID is masked too
+                lines = mask_members(lines)
             print_whole(rich_table(f"{show}: {lines.height} row(s) as of {as_of_day}", lines))
             return
         result = checklist(engine, close_month, as_of_day)
@@ -414,16 +414,17 @@ def sql(
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
-    """Ask an ad-hoc question in SQL (read-only; member IDs masked).
+    """Ask an ad-hoc question in SQL (read-only; member IDs are pseudonyms).
 
     Tables: the contract's extracts. Derived views (table macros taking the
     as-of date): services($as_of), cost_lines($as_of), county_month_users($as_of),
     invoice_drift($as_of), reconciliation_rows($as_of)... $as_of is bound to
-    --as-of (default: the latest paid date).
+    --as-of (default: the latest paid date). member_id is a pseudonym
+    (M- and 12 hex, the same member always the same on this computer);
+    --reveal-phi runs on the raw extracts after writing an audit record.
     """
-    from queries.adhoc import run_adhoc
+    from queries.adhoc import run_adhoc, run_revealed
     from queries.engine import DataError
-    from queries.privacy import mask_frame
     from queries.reports import records
 
     engine = open_engine(data, memory_limit, threads)
@@ -433,13 +434,14 @@ def sql(
         raise fail("Parquet needs a file", "add --output FILE.parquet", code=2)
     try:
         params = {"as_of": parse_day(as_of) or engine.default_as_of()}
-        frame = run_adhoc(engine, query, params)
+        if reveal_phi:
+            # The record first, with the statement as typed: no record, no reveal.
+            audit_reveal("sql --reveal-phi", f"data={engine.data_dir}", audit_log, query)
+            frame = run_revealed(engine, query, params)
+        else:  # member IDs are pseudonyms at the source: nothing to mask
+            frame = run_adhoc(engine, query, params)
     except DataError as exc:
         raise fail(exc.title, exc.message) from None
-    if reveal_phi:
-        audit_reveal("sql --reveal-phi", f"data={engine.data_dir} query={query}", audit_log)
-    else:
-        frame = mask_frame(frame)
     if output_format is SqlFormat.parquet:
         frame.write_parquet(output)
         stderr.print(f"Wrote {frame.height:,} rows to {output}")

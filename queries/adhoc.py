@@ -53,8 +53,14 @@ DERIVED_VIEWS = {
     "invoice_drift": "expected vs billed, paid, outstanding per county-month",
     "reconciliation_rows": "reconciliation per county and fiscal year",
 }
-# A read starts with one of these (after comments and parentheses).
-READING_WORDS = frozenset({"select", "with", "from", "values", "table", "describe", "summarize"})
+# Statements refused before DuckDB sees any of the text (the locked parser
+# refuses them too; this look needs no parser at all).
+REFUSED_WORDS = frozenset({
+    "import", "export", "pragma", "call", "install", "load", "force", "attach", "detach",
+    "copy", "set", "reset", "use", "insert", "update", "delete", "merge", "truncate",
+    "create", "drop", "alter", "comment", "checkpoint", "vacuum", "analyze", "begin",
+    "commit", "rollback", "abort", "prepare", "execute", "deallocate", "update_extensions",
+})  # fmt: skip
 _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/|\()*", re.DOTALL)
 _FIRST_WORD = re.compile(r"[A-Za-z_]+")
 
@@ -65,8 +71,8 @@ def refuse_unless_select(sql: str, connection: duckdb.DuckDBPyConnection) -> str
     parser of an open connection would run IMPORT DATABASE's schema.sql."""
     start = _LEADING.match(sql).end()
     word = _FIRST_WORD.match(sql, start)
-    if word is None or word.group().lower() not in READING_WORDS:
-        first = word.group().upper() if word else "this"
+    if word is not None and word.group().lower() in REFUSED_WORDS:
+        first = word.group().upper()
         raise DataError(
             "Read-only",
             f"{first} statements are refused: the console only reads "

@@ -156,7 +156,7 @@ def test_check_warns_about_rows_with_examples_masked(tmp_path):
     assert "eligibility: 1 duplicate keys member_id/month (e.g. 1•••••01A/2024-06-01)" in out
     assert "eligibility.county_code: 1 values outside the contract's codes (e.g. 99)" in out
     assert "eligibility.fmap_group: 1 values outside the contract's codes (e.g. OTHER)" in out
-    assert "eligibility.member_id: 1 values not shaped like the contract says (e.g. 1234)" in out
+    assert "eligibility.member_id: 1 values not shaped like the contract says (e.g. ••••)" in out
     assert "referrals.request_date: 1 dates after 2100 or before 2000 (e.g. 2999-01-01)" in out
     assert "warning(s) above" in out
     assert "10000001A" not in out

@@ -364,9 +364,11 @@ class WrpApp(App[None]):
         record nothing is revealed."""
         from queries.audit import AuditError, record_disclosure
 
-        pane = self.active_pane
-        scope = (f"data={self.settings.data_dir} pane={pane.title if pane else '-'} "
-                 f"context={self.context}")  # fmt: skip
+        pane, ctx = self.active_pane, self.context
+        scope = f"data={self.settings.data_dir} pane={pane.title if pane else '-'}"
+        if ctx is not None:  # plain words, never a repr
+            scope += (f" county={ctx.county or 'all'} month={ctx.month:%Y-%m}"
+                      f" as_of={ctx.as_of}")  # fmt: skip
         try:
             record_disclosure(action, scope, self.settings.audit_log)
         except AuditError as exc:
