@@ -177,6 +177,9 @@ def dashboard(
     threads: ThreadsOption = None,
 ) -> None:
     """Open the dashboard (when no command is given)."""
+    from queries.cache import remove_temp_folders_on_signals
+
+    remove_temp_folders_on_signals()  # spill folders go with a closed SSH session too
     if ctx.invoked_subcommand is not None:
         return
     from tui.app import DashboardSettings, build_app
@@ -250,7 +253,7 @@ def report(
 ) -> None:
     """Print a report: users, invoices, reconciliation, adequacy or exceptions."""
     from queries.engine import DataError
-    from queries.reports import REPORTS, Filters, records, run_report
+    from queries.reports import REPORTS, Filters, records, run_public_report, run_report
 
     filters = Filters(
         as_of=parse_day(as_of),
@@ -260,11 +263,12 @@ def report(
     )
     engine = open_engine(data, memory_limit, threads)
     try:
-        frame = run_report(engine, name.value, filters)
+        if public:  # suppression decided on the whole table, then filtered
+            frame = run_public_report(engine, name.value, filters)
+        else:
+            frame = run_report(engine, name.value, filters)
     except DataError as exc:
-        raise fail(exc.title, exc.message) from None
-    if public:
-        frame = public_release(name.value, frame)
+        raise fail(exc.title, exc.message, code=2 if exc.title == "No public form" else 1) from None
     if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(records(frame), indent=2) + "\n")
     elif output_format is OutputFormat.csv:
@@ -275,15 +279,6 @@ def report(
     else:
         shown = REPORTS[name.value].fields + (("suppressed",) if public else ())
         print_whole(rich_table(REPORTS[name.value].title, frame.select(shown)))
-
-
-def public_release(name: str, frame):
-    """The report with small cells suppressed; refused for reports with no policy."""
-    from queries.suppression import POLICIES, suppress
-
-    if name not in POLICIES:
-        raise fail("No public form", f"the {name} report has no suppression policy", code=2)
-    return suppress(frame, POLICIES[name])
 
 
 def print_whole(table: Table) -> None:
