@@ -182,6 +182,12 @@ def json_value(column: str, value: Any) -> Any:
     """One value as the contract's JSON wants it."""
     if value is None:
         return None
+    if isinstance(value, bytes):  # a BLOB (ad-hoc SQL): hex, never a Python repr
+        return value.hex()
+    if isinstance(value, list):
+        return [json_value("", v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(str(k), v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return f"{value:.2f}" if value.as_tuple().exponent == -2 else float(value)
     if isinstance(value, date):
