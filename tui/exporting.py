@@ -12,6 +12,7 @@ the extracts folder; by default they go to $XDG_DATA_HOME/wrp-tui/exports.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -173,7 +174,29 @@ def write_csv(frame: pl.DataFrame, path: Path, month_columns: frozenset[str]) ->
         writer.writerow(names)
         for row in frame.iter_rows():
             values = (json_value(k, v) for k, v in zip(keys, row, strict=True))
-            writer.writerow("" if v is None else v for v in values)
+            writer.writerow(text_cell(v) for v in values)
+
+
+def text_cell(value) -> object:
+    """A CSV or spreadsheet cell: lists and structs as JSON, never a repr."""
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str, ensure_ascii=False)
+    return value
+
+
+def flattened(frame: pl.DataFrame) -> pl.DataFrame:
+    """Nested and binary columns as JSON or hex text (a sheet holds scalars)."""
+    from queries.reports import json_value
+
+    nested = [n for n, t in frame.schema.items()
+              if t.is_nested() or t == pl.Binary or t == pl.Object]  # fmt: skip
+    return frame.with_columns(
+        pl.Series(n, [text_cell(json_value(n, v)) or None for v in frame[n].to_list()],
+                  dtype=pl.String)  # fmt: skip
+        for n in nested
+    )
 
 
 def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
@@ -181,6 +204,7 @@ def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
     Text is never taken for a formula or a link."""
     from xlsxwriter import Workbook
 
+    frame = flattened(frame)
     money = {n: MONEY_FORMAT for n, t in frame.schema.items()
              if isinstance(t, pl.Decimal) and t.scale == 2}  # fmt: skip
     dates = {n: "yyyy-mm-dd" for n, t in frame.schema.items() if t == pl.Date}
