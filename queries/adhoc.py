@@ -243,20 +243,18 @@ def _write_copy(engine: Engine, staging: Path, key: bytes) -> None:
     try:
         connection.execute("SET enable_progress_bar = false")
         connection.execute(pseudonym_macro(key))
-        sources: dict[str, str] = {}
+        queries: dict[str, str] = {}
         for table in engine.usable_tables:
-            select = ", ".join(f'"{c}"' for c in TABLES[table])
-            sources[table] = f"SELECT {select} FROM {engine.sources[table].scan_sql()}"
-        if engine.cache is not None:
+            select = ", ".join(
+                f'pseudonym("{c}") AS "{c}"' if is_member_column(c) else f'"{c}"'
+                for c in TABLES[table]
+            )
+            queries[table] = f"SELECT {select} FROM {engine.sources[table].scan_sql()}"
+        if engine.cache is not None:  # its member columns hold pseudonyms already
             cached = Manifest(engine.cache.folder).views()
             for view in CACHED_VIEWS:
-                sources[view] = f"SELECT * FROM {FactCache.scan(cached[view])}"
-        for name, source in sources.items():
-            described = connection.execute(f"DESCRIBE {source}").fetchall()
-            members = [f'pseudonym("{c}") AS "{c}"' for c, *_ in described if is_member_column(c)]
-            query = source
-            if members:
-                query = f"SELECT * REPLACE ({', '.join(members)}) FROM ({source})"
+                queries[view] = f"SELECT * FROM {FactCache.scan(cached[view])}"
+        for name, query in queries.items():
             target = staging / f"{name}.parquet"
             connection.execute(
                 f"COPY ({query}) TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"

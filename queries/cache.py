@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from queries.extracts import TableSource, quote_literal
+from queries.privacy import pseudonym_macro
 
 PRUNE_AFTER_SECONDS = 24 * 3600
 MANIFEST = "manifest.json"
@@ -266,15 +267,20 @@ MONTHLY_VIEWS = (
     ("exception_lines", "service_month, county_code, claim_id"),
 )
 CACHED_VIEWS = tuple(view for view, _ in WHOLE_VIEWS + MONTHLY_VIEWS)
+# Cached views whose member_id comes from the raw claims; the build writes
+# their pseudonyms (the macro exists only while a build runs).
+RAW_MEMBER_VIEWS = frozenset({"repeated_claim_keys", "claim_facts"})
+PSEUDONYMISE = "pseudonymise_for_cache"
 CHUNK_LINES = 1_000_000  # claim lines per chunk, about 300 MB of DuckDB memory
 
 
 class FactCache:
     """Where one extract version's cached views live, and how they are built."""
 
-    def __init__(self, root: Path, data_dir: Path, version: str) -> None:
+    def __init__(self, root: Path, data_dir: Path, version: str, key: bytes) -> None:
         folder_key = hashlib.sha256(str(data_dir).encode()).hexdigest()[:12]
         self.root = root
+        self.key = key  # member IDs are written as its pseudonyms
         self.family = root / folder_key
         self.folder = self.family / version
 
@@ -310,6 +316,7 @@ class FactCache:
         staging = self.family / f"{self.folder.name}.{os.getpid()}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
+        connection.execute(pseudonym_macro(self.key, PSEUDONYMISE))
         try:
             for view, order in WHOLE_VIEWS:
                 self._write(connection, f"{view}_build()", order, staging / f"{view}.parquet")
@@ -319,6 +326,7 @@ class FactCache:
             Manifest(staging).write()
             os.replace(staging, self.folder)
         finally:
+            connection.execute(f"DROP MACRO IF EXISTS {PSEUDONYMISE}")
             shutil.rmtree(staging, ignore_errors=True)
 
     def build_chunk(self, connection, staging: Path, chunk: str, bounds: str) -> None:
@@ -335,8 +343,13 @@ class FactCache:
     @staticmethod
     def _write(connection, source: str, order: str | None, target: Path) -> None:
         ordered = f" ORDER BY {order}" if order else ""
+        # The views built from raw claims store each member_id as its
+        # pseudonym (the others read these): the cache holds no CIN.
+        select = "*"
+        if source.split("_build(")[0] in RAW_MEMBER_VIEWS:
+            select = f"* REPLACE ({PSEUDONYMISE}(member_id) AS member_id)"
         connection.execute(
-            f"COPY (SELECT * FROM {source}{ordered}) "
+            f"COPY (SELECT {select} FROM {source}{ordered}) "
             f"TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
         )
 

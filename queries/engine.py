@@ -31,7 +31,7 @@ from queries.cache import (
 )
 from queries.contract import TABLES
 from queries.extracts import Problem, TableSource, find_sources, inspect_schema, quote_literal
-from queries.privacy import mask_text
+from queries.privacy import SecretError, key_id, mask_text, pseudonym_key, pseudonym_macro
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
 
 QUERY_DIR = Path(__file__).parent
@@ -167,6 +167,7 @@ class Engine:
                 self.connection.execute(sql)
             if settings.use_cache:
                 self._use_fact_cache(settings.cache_dir or default_cache_root())
+            self._define_pseudonym()
             self._lock_down()
         except duckdb.Error as exc:
             raise self._translate(exc) from None
@@ -228,8 +229,15 @@ class Engine:
         Without a writable cache the facts are computed per query: slower, same."""
         if not {"claims", "eligibility"} <= self.usable_tables:
             return
-        version = extract_version(self.data_dir, self.sources.values(), "".join(_rules_sql()))
-        cache = FactCache(root.resolve(), self.data_dir, version)
+        try:
+            key = pseudonym_key()
+        except SecretError as exc:  # no pseudonyms, no cache: it would hold CINs
+            self.cache_note = f"cache off ({exc})"
+            return
+        # The key is in the version: a new key (pseudonyms) makes a new build.
+        rules = "".join(_rules_sql()) + key_id(key)
+        version = extract_version(self.data_dir, self.sources.values(), rules)
+        cache = FactCache(root.resolve(), self.data_dir, version, key)
         try:
             cache.attach(self.connection)
         except (OSError, duckdb.Error) as exc:
@@ -239,6 +247,18 @@ class Engine:
             return
         self.cache = cache
         self.cache_note = f"cache {cache.folder}"
+
+    def _define_pseudonym(self) -> None:
+        """`pseudonym(member_id)`, for the few questions that list members:
+        the cached facts hold pseudonyms, and those questions map them back
+        to CINs through the raw extracts (the screen then masks them). This
+        connection never runs user SQL except after a reveal was audited
+        (`sql --reveal-phi`), which sees the CINs anyway."""
+        try:
+            # Not TEMP: queries run on cursors, which see no temporary object.
+            self.connection.execute(pseudonym_macro(pseudonym_key(), temp=False))
+        except SecretError:  # no key, no cache: the facts hold the CINs themselves
+            self.connection.execute("CREATE OR REPLACE MACRO pseudonym(m) AS m")
 
     def _lock_down(self) -> None:
         """From here on DuckDB may read only inside the extracts folder (and its

@@ -112,15 +112,16 @@ def pseudonym(key: bytes, member_id: str | None) -> str | None:
     return "M-" + digest.hex()[:PSEUDONYM_HEX]
 
 
-def pseudonym_macro(key: bytes) -> str:
+def pseudonym_macro(key: bytes, name: str = "pseudonym", *, temp: bool = True) -> str:
     """A DuckDB macro computing `pseudonym(key, m)` (HMAC written out with
     sha256, so 5M lines are pseudonymised in the database, in parallel). Only
-    the build connection ever defines it: the key never reaches user SQL."""
+    a build defines it, and drops it after: the key never reaches user SQL."""
     padded = key.ljust(64, b"\0")
     inner = bytes(b ^ 0x36 for b in padded).hex()
     outer = bytes(b ^ 0x5C for b in padded).hex()
     return (
-        "CREATE OR REPLACE TEMP MACRO pseudonym(m) AS CASE WHEN m IS NULL THEN NULL ELSE "
+        f"CREATE OR REPLACE {'TEMP ' if temp else ''}MACRO {name}(m) AS CASE WHEN m IS NULL "
+        "THEN NULL ELSE "
         f"'M-' || sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode(m))))"
         f"[1:{PSEUDONYM_HEX}] END"
     )

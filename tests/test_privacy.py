@@ -333,9 +333,12 @@ def test_lock_file_never_follows_a_planted_link(data_dir, tmp_path):
     probe = Engine(Settings(data_dir, use_cache=False))
     from queries.cache import FactCache, extract_version
     from queries.engine import _rules_sql
+    from queries.privacy import key_id
 
-    version = extract_version(probe.data_dir, probe.sources.values(), "".join(_rules_sql()))
-    cache = FactCache((tmp_path / "cache").resolve(), probe.data_dir, version)
+    key = pseudonym_key()
+    rules = "".join(_rules_sql()) + key_id(key)
+    version = extract_version(probe.data_dir, probe.sources.values(), rules)
+    cache = FactCache((tmp_path / "cache").resolve(), probe.data_dir, version, key)
     cache.family.mkdir(parents=True, mode=0o700)
     victim = tmp_path / "roots-file"
     victim.write_text("precious")
@@ -549,17 +552,23 @@ async def test_console_screen_and_exports_carry_no_cin(data_dir, found, tmp_path
     assert not (tmp_path / "audit.log").exists()  # nothing was revealed
 
 
-def test_no_cin_in_the_pseudonymised_copy_or_temp_folders(data_dir, found):
+def test_no_cin_in_the_cache_its_pseudonymised_copy_or_temp_folders(data_dir, found):
     import tempfile
 
     from queries.adhoc import adhoc_engine
     from queries.engine import Engine, Settings
 
     for settings in (Settings(data_dir), Settings(data_dir, use_cache=False)):
-        adhoc = adhoc_engine(Engine(settings))
+        engine = Engine(settings)
+        adhoc = adhoc_engine(engine)
         text = folder_text(adhoc.folder)
         assert "M-" in text
         assert_no_cin(found, text, str(adhoc.folder))
+    cached = folder_text(engine.cache.folder) if engine.cache else folder_text(
+        Path(os.environ["WRP_TUI_CACHE"])
+    )
+    assert "M-" in cached  # the claim facts hold pseudonyms
+    assert_no_cin(found, folder_text(Path(os.environ["WRP_TUI_CACHE"])), "the cache")
     for spill in Path(tempfile.gettempdir()).glob("wrp-tui-*"):
         assert_no_cin(found, folder_text(spill), str(spill))
 
