@@ -243,13 +243,27 @@ def _write_copy(engine: Engine, staging: Path, key: bytes) -> None:
     try:
         connection.execute("SET enable_progress_bar = false")
         connection.execute(pseudonym_macro(key))
+        # Each member's pseudonym computed once (HMAC per row of a 20M-row
+        # eligibility would be most of the build), then joined in.
+        members = {t: [c for c in TABLES[t] if is_member_column(c)] for t in engine.usable_tables}
+        scans = [f'SELECT "{c}" AS m FROM {engine.sources[t].scan_sql()}'
+                 for t, columns in members.items() for c in columns]  # fmt: skip
+        if scans:
+            connection.execute(
+                "CREATE TEMP TABLE member_aliases AS SELECT m, pseudonym(m) AS alias "
+                f"FROM ({' UNION '.join(scans)}) WHERE m IS NOT NULL"
+            )
         queries: dict[str, str] = {}
         for table in engine.usable_tables:
             select = ", ".join(
-                f'pseudonym("{c}") AS "{c}"' if is_member_column(c) else f'"{c}"'
-                for c in TABLES[table]
+                f'a{i}.alias AS "{c}"' if c in members[table] else f't."{c}"'
+                for i, c in enumerate(TABLES[table])
             )
-            queries[table] = f"SELECT {select} FROM {engine.sources[table].scan_sql()}"
+            joins = "".join(
+                f' LEFT JOIN member_aliases a{i} ON a{i}.m = t."{c}"'
+                for i, c in enumerate(TABLES[table]) if c in members[table]
+            )  # fmt: skip
+            queries[table] = f"SELECT {select} FROM {engine.sources[table].scan_sql()} t{joins}"
         if engine.cache is not None:  # its member columns hold pseudonyms already
             cached = Manifest(engine.cache.folder).views()
             for view in CACHED_VIEWS:

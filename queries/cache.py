@@ -271,6 +271,7 @@ CACHED_VIEWS = tuple(view for view, _ in WHOLE_VIEWS + MONTHLY_VIEWS)
 # their pseudonyms (the macro exists only while a build runs).
 RAW_MEMBER_VIEWS = frozenset({"repeated_claim_keys", "claim_facts"})
 PSEUDONYMISE = "pseudonymise_for_cache"
+ALIASES = "member_aliases_for_cache"
 CHUNK_LINES = 1_000_000  # claim lines per chunk, about 300 MB of DuckDB memory
 
 
@@ -316,7 +317,13 @@ class FactCache:
         staging = self.family / f"{self.folder.name}.{os.getpid()}.partial"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(mode=0o700)
+        # Each member's pseudonym once (not an HMAC per claim line), joined in.
         connection.execute(pseudonym_macro(self.key, PSEUDONYMISE))
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {ALIASES} AS SELECT member_id, "
+            f"{PSEUDONYMISE}(member_id) AS alias FROM (SELECT DISTINCT member_id FROM claims) "
+            "WHERE member_id IS NOT NULL"
+        )
         try:
             for view, order in WHOLE_VIEWS:
                 self._write(connection, f"{view}_build()", order, staging / f"{view}.parquet")
@@ -327,6 +334,7 @@ class FactCache:
             os.replace(staging, self.folder)
         finally:
             connection.execute(f"DROP MACRO IF EXISTS {PSEUDONYMISE}")
+            connection.execute(f"DROP TABLE IF EXISTS {ALIASES}")
             shutil.rmtree(staging, ignore_errors=True)
 
     def build_chunk(self, connection, staging: Path, chunk: str, bounds: str) -> None:
@@ -345,11 +353,12 @@ class FactCache:
         ordered = f" ORDER BY {order}" if order else ""
         # The views built from raw claims store each member_id as its
         # pseudonym (the others read these): the cache holds no CIN.
-        select = "*"
+        query = f"SELECT * FROM {source}"
         if source.split("_build(")[0] in RAW_MEMBER_VIEWS:
-            select = f"* REPLACE ({PSEUDONYMISE}(member_id) AS member_id)"
+            query = (f"SELECT f.* REPLACE (a.alias AS member_id) FROM {source} f "
+                     f"LEFT JOIN {ALIASES} a ON a.member_id = f.member_id")  # fmt: skip
         connection.execute(
-            f"COPY (SELECT {select} FROM {source}{ordered}) "
+            f"COPY ({query}{ordered}) "
             f"TO {quote_literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
         )
 
