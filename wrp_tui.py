@@ -198,12 +198,12 @@ AuditLogOption = Annotated[
 ]  # fmt: skip
 
 
-def audit_reveal(action: str, scope: str, log: Path | None) -> None:
+def audit_reveal(action: str, scope: str, log: Path | None, statement: str | None = None) -> None:
     """Record a disclosure before it happens; without a record, no disclosure."""
     from queries.audit import AuditError, record_disclosure
 
     try:
-        record_disclosure(action, scope, log)
+        record_disclosure(action, scope, log, statement=statement)
     except AuditError as exc:
         raise fail("Not revealed", str(exc)) from None
 
@@ -247,6 +247,9 @@ def dashboard(
     threads: ThreadsOption = None,
 ) -> None:
     """Open the dashboard (when no command is given)."""
+    from queries.cache import remove_temp_folders_on_signals
+
+    remove_temp_folders_on_signals()  # spill folders go with a closed SSH session too
     if ctx.invoked_subcommand is not None:
         return
     from tui.app import DashboardSettings, build_app
@@ -328,7 +331,7 @@ def report(
     """Print a report: users, invoices, reconciliation, adequacy, exceptions, care, access,
     penetration (and the close's supplementals, late-changes, projection, claims-lag)."""
     from queries.engine import DataError
-    from queries.reports import REPORTS, Filters, records, run_report
+    from queries.reports import REPORTS, Filters, records, run_public_report, run_report
 
     filters = Filters(
         as_of=parse_day(as_of),
@@ -338,11 +341,12 @@ def report(
     )
     engine = open_engine(data, memory_limit, threads)
     try:
-        frame = run_report(engine, name.value, filters)
+        if public:  # suppression decided on the whole table, then filtered
+            frame = run_public_report(engine, name.value, filters)
+        else:
+            frame = run_report(engine, name.value, filters)
     except DataError as exc:
-        raise fail(exc.title, exc.message) from None
-    if public:
-        frame = public_release(name.value, frame)
+        raise fail(exc.title, exc.message, code=2 if exc.title == "No public form" else 1) from None
     if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(records(frame), indent=2) + "\n")
     elif output_format is OutputFormat.csv:
@@ -357,15 +361,6 @@ def report(
             from queries.backtest import summary
 
             print_whole(rich_table("Mean error by kind of as-of date", summary(frame)))
-
-
-def public_release(name: str, frame):
-    """The report with small cells suppressed; refused for reports with no policy."""
-    from queries.suppression import POLICIES, suppress
-
-    if name not in POLICIES:
-        raise fail("No public form", f"the {name} report has no suppression policy", code=2)
-    return suppress(frame, POLICIES[name])
 
 
 def print_whole(table: Table, console: Console = stdout) -> None:
@@ -429,7 +424,7 @@ def close(
     """Month-end close checklist and verdict; exits 1 while the month is not ready."""
     from queries.close import check_names, checklist, month_to_close
     from queries.engine import DataError
-    from queries.privacy import mask_frame
+    from queries.privacy import mask_members
 
     if show is not None and show not in check_names():
         raise fail("Unknown check", f"{show!r} is not a check with rows; choose one of "
@@ -439,12 +434,12 @@ def close(
     close_month = parse_month(month) or month_to_close(as_of_day)
     try:
         if show:
-            lines = engine.run("exception_lines", as_of=as_of_day, month=close_month, check=show)
-            if reveal_phi:
+            if reveal_phi:  # the record before the rows are read
                 scope = f"data={engine.data_dir} check={show} as_of={as_of_day}"
                 audit_reveal("close --show --reveal-phi", scope, audit_log)
-            else:
-                lines = mask_frame(lines)
+            lines = engine.run("exception_lines", as_of=as_of_day, month=close_month, check=show)
+            if not reveal_phi:  # by column: a malformed ID is masked too
+                lines = mask_members(lines)
             write_frame(lines, output_format, f"{show}: {lines.height} row(s) as of {as_of_day}")
             return
         result = checklist(engine, close_month, as_of_day)
@@ -772,16 +767,17 @@ def sql(
     memory_limit: MemoryOption = None,
     threads: ThreadsOption = None,
 ) -> None:
-    """Ask an ad-hoc question in SQL (read-only; member IDs masked).
+    """Ask an ad-hoc question in SQL (read-only; member IDs are pseudonyms).
 
     Tables: the contract's extracts. Derived views (table macros taking the
     as-of date): services($as_of), cost_lines($as_of), county_month_users($as_of),
     invoice_drift($as_of), reconciliation_rows($as_of)... $as_of is bound to
-    --as-of (default: the latest paid date).
+    --as-of (default: the latest paid date). member_id is a pseudonym
+    (M- and 12 hex, the same member always the same on this computer);
+    --reveal-phi runs on the raw extracts after writing an audit record.
     """
-    from queries.adhoc import run_adhoc
+    from queries.adhoc import run_adhoc, run_revealed
     from queries.engine import DataError
-    from queries.privacy import mask_frame
     from queries.results import replaced_on_success
 
     engine = open_engine(data, memory_limit, threads)
@@ -791,13 +787,14 @@ def sql(
         raise fail("Parquet needs a file", "add --output FILE.parquet", code=2)
     try:
         params = {"as_of": parse_day(as_of) or engine.default_as_of()}
-        frame = run_adhoc(engine, query, params)
+        if reveal_phi:
+            # The record first, with the statement as typed: no record, no reveal.
+            audit_reveal("sql --reveal-phi", f"data={engine.data_dir}", audit_log, query)
+            frame = run_revealed(engine, query, params)
+        else:  # member IDs are pseudonyms at the source: nothing to mask
+            frame = run_adhoc(engine, query, params)
     except DataError as exc:
         raise fail(exc.title, exc.message) from None
-    if reveal_phi:
-        audit_reveal("sql --reveal-phi", f"data={engine.data_dir} query={query}", audit_log)
-    else:
-        frame = mask_frame(frame)
     try:
         if output is None:
             write_sql_result(frame, output_format, sys.stdout, stdout, limit)

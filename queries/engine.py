@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import tempfile
 import threading
 import weakref
 from collections import OrderedDict
@@ -23,7 +22,13 @@ from typing import TypeVar
 import duckdb
 import polars as pl
 
-from queries.cache import FactCache, default_cache_root, extract_version
+from queries.cache import (
+    LOCKED_CONFIG,
+    FactCache,
+    default_cache_root,
+    extract_version,
+    private_temp_folder,
+)
 from queries.contract import REQUIRED_ROWS, TABLES
 from queries.crash import resource_advice
 from queries.extracts import (
@@ -40,7 +45,7 @@ from queries.extracts import (
     quote_literal,
     unreadable,
 )  # fmt: skip
-from queries.privacy import mask_text
+from queries.privacy import SecretError, key_id, mask_text, pseudonym_key, pseudonym_macro
 from queries.reference import COUNTIES, DISTANCE_STANDARDS, LEVELS_OF_CARE, TIMELY_ACCESS_DAYS
 
 QUERY_DIR = Path(__file__).parent
@@ -151,13 +156,10 @@ class Engine:
         self.data_dir = Path(settings.data_dir).resolve()
         if not self.data_dir.is_dir():
             raise DataError("No extracts", f"{self.data_dir} is not a folder")
-        config: dict[str, str | int | bool] = {
-            "autoinstall_known_extensions": False,
-            "autoload_known_extensions": False,
-        }
-        # Each engine spills into a folder of its own (DuckDB's default, ./.tmp,
-        # is shared by every process started in the same folder).
-        self.spill_dir = Path(tempfile.mkdtemp(prefix="wrp-tui-spill-"))
+        config: dict[str, object] = dict(LOCKED_CONFIG)
+        # Each engine spills into a private folder of its own (DuckDB's
+        # default, ./.tmp, is shared by every process started in the same folder).
+        self.spill_dir = private_temp_folder("wrp-tui-spill-")
         weakref.finalize(self, shutil.rmtree, self.spill_dir, True)
         config["temp_directory"] = str(self.spill_dir)
         if settings.memory_limit:
@@ -189,6 +191,7 @@ class Engine:
                 self.connection.execute(sql)
             if settings.use_cache:
                 self._use_fact_cache(settings.cache_dir or default_cache_root())
+            self._define_pseudonym()
             self._lock_down()
         except duckdb.Error as exc:
             raise self._translate(exc) from None
@@ -264,9 +267,15 @@ class Engine:
         Without a writable cache the facts are computed per query: slower, same."""
         if not {"claims", "eligibility"} <= self.usable_tables:
             return
-        rules = "".join(_rules_sql()) + _VIEW_RULES
+        try:
+            key = pseudonym_key()
+        except SecretError as exc:  # no pseudonyms, no cache: it would hold CINs
+            self.cache_note = f"cache off ({exc})"
+            return
+        # The key is in the version: a new key (pseudonyms) makes a new build.
+        rules = "".join(_rules_sql()) + _VIEW_RULES + key_id(key)
         version = extract_version(self.data_dir, self.sources.values(), rules)
-        cache = FactCache(root.resolve(), self.data_dir, version)
+        cache = FactCache(root.resolve(), self.data_dir, version, key)
         try:
             cache.attach(self.connection)
         except (OSError, duckdb.Error) as exc:
@@ -276,6 +285,18 @@ class Engine:
             return
         self.cache = cache
         self.cache_note = f"cache {cache.folder}"
+
+    def _define_pseudonym(self) -> None:
+        """`pseudonym(member_id)`, for the few questions that list members:
+        the cached facts hold pseudonyms, and those questions map them back
+        to CINs through the raw extracts (the screen then masks them). This
+        connection never runs user SQL except after a reveal was audited
+        (`sql --reveal-phi`), which sees the CINs anyway."""
+        try:
+            # Not TEMP: queries run on cursors, which see no temporary object.
+            self.connection.execute(pseudonym_macro(pseudonym_key(), temp=False))
+        except SecretError:  # no key, no cache: the facts hold the CINs themselves
+            self.connection.execute("CREATE OR REPLACE MACRO pseudonym(m) AS m")
 
     def _lock_down(self) -> None:
         """From here on DuckDB may read only inside the extracts folder (and its
@@ -359,6 +380,8 @@ class Engine:
             active = list(self._active)
         for cursor in active:
             cursor.interrupt()
+        if (adhoc := getattr(self, "adhoc", None)) is not None:
+            adhoc.interrupt()  # the console's pseudonymised engine
 
     def _refuse_unusable(self, sql: str) -> None:
         for table in sorted(tables_used(sql) - self.usable_tables):

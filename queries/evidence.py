@@ -37,7 +37,15 @@ from queries.engine import DataError, Engine, question_sql
 from queries.notes import NotesError, NotesStore
 from queries.privacy import mask_frame
 from queries.projection import METHOD
-from queries.reports import COMPUTED, REPORTS, Filters, question_params, records, run_report
+from queries.reports import (
+    COMPUTED,
+    REPORTS,
+    Filters,
+    question_params,
+    records,
+    run_public_report,
+    run_report,
+)
 from queries.signoff import check_note, extract_version_of, signoff_state, state_record
 from queries.suppression import POLICIES, suppress
 
@@ -151,9 +159,9 @@ def report_files(engine: Engine, month: date, as_of: date,
             left_out.append(name)
             continue
         filters = report_filters(name, month, as_of)
-        frame = run_report(engine, name, filters)
-        if public:
-            frame = suppress(frame, POLICIES[name])
+        # Public: suppression decided on the whole report, then the pack's rows
+        # selected (deciding on the month's rows alone could be differenced).
+        frame = (run_public_report if public else run_report)(engine, name, filters)
         files |= frame_files(f"reports/{name}", frame)
         params = question_params(name, filters)
         if "month" in report.computing and params.get("month") is None:

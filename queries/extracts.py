@@ -19,7 +19,7 @@ from queries.contract import (
     REQUIRED_ROWS,
     TABLES,
 )  # fmt: skip
-from queries.privacy import mask_member_id, mask_text
+from queries.privacy import is_member_column, mask_member_id, mask_text
 from queries.reference import COUNTIES, LEVELS_OF_CARE
 
 _DECIMAL = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
@@ -245,13 +245,22 @@ def out_of_range_problems(
 def _row_example(key: tuple[str, ...], values: list[str | None]) -> str:
     *ids, value = values
     pairs = zip(key, ids, strict=True)
-    named = [mask_member_id(v) if k == "member_id" else str(v) for k, v in pairs]
+    named = [mask_member_id(v) if is_member_column(k) else str(v) for k, v in pairs]
     return f"{'/'.join(named)}: {value}"
 
 
-def _examples(values: list[object]) -> str:
-    shown = ", ".join(mask_text(str(v)) for v in values[:3])
+def _examples(values: list[object], column: str | None = None) -> str:
+    """Up to three example values; a member column's masked whatever their
+    shape (a malformed ID such as 091765177L is a CIN all the same)."""
+    mask = mask_member_id if column and is_member_column(column) else mask_text
+    shown = ", ".join(mask(str(v)) for v in values[:3])
     return f" (e.g. {shown})" if shown else ""
+
+
+def _key_example(key: tuple[str, ...], values: dict[str, object]) -> str:
+    return "/".join(
+        mask_member_id(str(values[c])) if is_member_column(c) else str(values[c]) for c in key
+    )
 
 
 def content_checks(table: str) -> list[tuple[str | None, str, str, str]]:
@@ -318,19 +327,21 @@ def content_problems(connection: duckdb.DuckDBPyConnection, source: TableSource)
         ).fetchone()
         if count:
             problems.append(
-                Problem(table, column, f"{count:,} {what}{_examples(examples)}", blocking=False)
+                Problem(table, column, f"{count:,} {what}{_examples(examples, column)}",
+                        blocking=False)  # fmt: skip
             )
     key = ", ".join(f'"{c}"' for c in KEYS[table])
     count, examples = connection.execute(
-        f"SELECT count(*), list(concat_ws('/', {key}))[1:3] FROM "
+        f"SELECT count(*), list(struct_pack({key}))[1:3] FROM "
         f"(SELECT {key} FROM {scan} GROUP BY ALL HAVING count(*) > 1)"
     ).fetchone()
     if count:
+        shown = ", ".join(_key_example(KEYS[table], e) for e in examples)
         problems.append(
             Problem(
                 table,
                 None,
-                f"{count:,} duplicate keys {'/'.join(KEYS[table])}{_examples(examples)}",
+                f"{count:,} duplicate keys {'/'.join(KEYS[table])} (e.g. {shown})",
                 blocking=False,
             )
         )

@@ -22,6 +22,7 @@ LEFT JOIN (
     SELECT DISTINCT ON (provider_id) provider_id, provider_name
     FROM providers ORDER BY provider_id, provider_name
 ) p ON p.provider_id = l.provider_id
-WHERE l.member_id = $member_id
+-- $member_id is a CIN; the cached facts hold its pseudonym.
+WHERE l.member_id IN ($member_id, pseudonym($member_id))
   AND ($month IS NULL OR l.service_month = CAST($month AS DATE))
 ORDER BY l.service_date, l.claim_id, l.line_no;

@@ -220,18 +220,49 @@ def run_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
         # The question runs for every row (an answer the engine remembers, so
         # that changing the county or month costs no query); the filters then
         # select rows, as the question's own $county/$month conditions would.
-        frame = engine.run(report.question, **params)
-        for key in set(report.filters) - set(report.computing):
-            if (value := getattr(filters, key)) is not None:
-                frame = frame.filter(pl.col(FILTER_COLUMNS[key]) == value)
+        frame = select_rows(engine.run(report.question, **params), report, filters)
     extras = [c for c in frame.columns if c not in report.fields]
     return frame.select(*report.fields, *extras)
+
+
+def select_rows(frame: pl.DataFrame, report: Report, filters: Filters) -> pl.DataFrame:
+    """The rows of an every-row answer that the (row-selecting) filters keep."""
+    for key in set(report.filters) - set(report.computing):
+        if (value := getattr(filters, key)) is not None:
+            frame = frame.filter(pl.col(FILTER_COLUMNS[key]) == value)
+    return frame
+
+
+def run_public_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
+    """The report for release outside the team: small cells suppressed
+    (queries.suppression), decided on the whole table of the as-of (every
+    county, month and fiscal year), and only then the filters select rows.
+    Deciding after filtering would publish different cells per filter, and
+    two runs subtracted would recover a suppressed one."""
+    from queries.suppression import POLICIES, suppress
+
+    if name not in POLICIES:
+        raise DataError("No public form", f"the {name} report has no suppression policy")
+    report = REPORTS[name]
+    filters = resolve(engine, filters)
+    whole = Filters(as_of=filters.as_of, **{k: getattr(filters, k) for k in report.computing})
+    table = engine.remember(
+        ("public report", name, whole),
+        lambda: suppress(run_report(engine, name, whole), POLICIES[name]),
+    )
+    return select_rows(table, report, filters)
 
 
 def json_value(column: str, value: Any) -> Any:
     """One value as the contract's JSON wants it."""
     if value is None:
         return None
+    if isinstance(value, bytes):  # a BLOB (ad-hoc SQL): hex, never a Python repr
+        return value.hex()
+    if isinstance(value, list):
+        return [json_value("", v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(str(k), v) for k, v in value.items()}
     if isinstance(value, Decimal):
         return f"{value:.2f}" if value.as_tuple().exponent == -2 else float(value)
     if isinstance(value, date):

@@ -87,14 +87,19 @@ def test_output_inside_extracts_refused(data_dir):
     assert not (data_dir / "x.csv").exists()
 
 
-def test_member_ids_masked_however_named(data_dir):
+def test_member_ids_are_pseudonyms_however_named(data_dir):
+    from queries.privacy import pseudonym, pseudonym_key
+    from tests.rules_fixture import A
+
     result = sql(
         data_dir, "SELECT member_id AS who, 'CIN ' || member_id AS note FROM eligibility",
         "--format", "csv",
     )  # fmt: skip
     assert result.exit_code == 0
-    assert "1•••••01A,CIN 1•••••01A" in result.stdout
-    assert not CIN.search(result.stdout)
+    alias = pseudonym(pseudonym_key(), A)
+    assert re.fullmatch(r"M-[0-9a-f]{12}", alias)
+    assert f"{alias},CIN {alias}" in result.stdout
+    assert A not in result.stdout and not CIN.search(result.stdout)
 
 
 def test_parquet_output_keeps_decimal(data_dir, tmp_path):

@@ -172,7 +172,7 @@ def test_check_warns_about_rows_with_examples_masked(tmp_path):
     assert "eligibility: 1 duplicate keys member_id/month (e.g. 1•••••01A/2024-06-01)" in out
     assert "eligibility.county_code: 1 values outside the contract's codes (e.g. 99)" in out
     assert "eligibility.fmap_group: 1 values outside the contract's codes (e.g. OTHER)" in out
-    assert "eligibility.member_id: 1 values not shaped like the contract says (e.g. 1234)" in out
+    assert "eligibility.member_id: 1 values not shaped like the contract says (e.g. ••••)" in out
     assert (  # a referral date is no invoice figure: a warning, the row left out
         "! referrals.request_date: 1 row with a date outside 1900-01-01..2100-12-31, "
         "left out of the figures (e.g. R99: 2999-01-01)" in out

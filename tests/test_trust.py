@@ -71,10 +71,12 @@ def test_reveal_phi_writes_one_audit_record(data_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "10000001A" in result.stdout
     (record,) = [json.loads(line) for line in log.read_text().splitlines()]
-    assert set(record) == {"time", "user", "action", "scope"}
+    assert set(record) == {"time", "user", "action", "scope", "statement"}
     assert record["action"] == "sql --reveal-phi"
-    assert "10000001A" not in record["scope"]  # the log holds no PHI either
-    assert "1•••••01A" in record["scope"]
+    # The record of a reveal says what was revealed: the statement as typed;
+    # the scope holds no PHI.
+    assert record["statement"] == query
+    assert "10000001A" not in record["scope"]
     run_cli("close", "--data", data_dir, "--show", "zip_not_located", "--reveal-phi",
             "--audit-log", log)  # fmt: skip
     records = [json.loads(line) for line in log.read_text().splitlines()]

@@ -115,7 +115,11 @@ class WrpApp(App[None]):
         super().__init__()
         self.settings = settings
         self.clocks = clocks or system_clocks()
-        self.export_dir = export_dir or Path.cwd() / "wrp-exports"
+        if export_dir is None:
+            from tui.exporting import default_export_dir
+
+            export_dir = default_export_dir()
+        self.export_dir = export_dir
         self.watch_extracts = watch
         self.extracts: Extracts | None = None
         self.last_export: Path | None = None
@@ -375,9 +379,11 @@ class WrpApp(App[None]):
         record nothing is revealed."""
         from queries.audit import AuditError, record_disclosure
 
-        pane = self.active_pane
-        scope = (f"data={self.settings.data_dir} pane={pane.title if pane else '-'} "
-                 f"context={self.context}")  # fmt: skip
+        pane, ctx = self.active_pane, self.context
+        scope = f"data={self.settings.data_dir} pane={pane.title if pane else '-'}"
+        if ctx is not None:  # plain words, never a repr
+            scope += (f" county={ctx.county or 'all'} month={ctx.month:%Y-%m}"
+                      f" as_of={ctx.as_of}")  # fmt: skip
         try:
             record_disclosure(action, scope, self.settings.audit_log)
         except AuditError as exc:
@@ -387,6 +393,22 @@ class WrpApp(App[None]):
         self.notify("Member IDs revealed on this screen and recorded in the audit log "
                     "(42 CFR Part 2: minimum necessary). u masks them again.",
                     severity="warning")  # fmt: skip
+
+    def record_export(self, path: Path, table) -> bool:
+        """The audit record of a file about to get full member IDs; False
+        (and a message) when it cannot be written: then no such file."""
+        from queries.audit import AuditError, record_disclosure
+
+        pane = self.active_pane
+        scope = (f"data={self.settings.data_dir} pane={pane.title if pane else '-'} "
+                 f"file={path} rows={table.frame.height} "
+                 f"columns={','.join(sorted(table.members))}")  # fmt: skip
+        try:
+            record_disclosure("export revealed IDs", scope, self.settings.audit_log)
+        except AuditError as exc:
+            self.notify(f"Not exported: {exc}", severity="error", timeout=10)
+            return False
+        return True
 
     def _fatal_error(self) -> None:
         """An unexpected error ends the app with a short message: Textual's own

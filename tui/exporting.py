@@ -1,13 +1,19 @@
 """Writing a table to CSV, Parquet or Excel, for any pane and the console.
 
-No Textual here: the dialog asks, a worker calls `write_export`. Every file
-is masked (a file leaves the screen, so member IDs are masked even while the
-screen reveals them), and a public export has small cells suppressed.
+No Textual here: the dialog asks, a worker calls `write_export`, the one
+writer behind both `e` and `E`. Member columns (by name and by the pane's
+column kind) are masked in every file, whatever the values look like, unless
+the user, with IDs revealed on screen, confirmed the export of the IDs
+themselves and its audit record was written first. A public export has
+small cells suppressed, decided on the whole report. Files never go inside
+the extracts folder; by default they go to $XDG_DATA_HOME/wrp-tui/exports.
 """
 
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from queries.privacy import mask_frame, mask_member_id
+from queries.privacy import is_member_column, mask_member_id
 
 if TYPE_CHECKING:
     from tui.presenting import Figures
@@ -35,34 +41,61 @@ class ExportRequest:
     path: Path
     fmt: str  # a key of FORMATS
     public: bool = False
+    reveal: bool = False  # member IDs written in full (confirmed and audited)
 
 
 @dataclass(frozen=True)
 class ExportTable:
     """What a table exports: its rows (member IDs not yet masked), which
-    columns are months (CSV writes them YYYY-MM), and its suppression rule."""
+    columns are months (CSV writes them YYYY-MM), which hold member IDs, and
+    how to compute its public form."""
 
     frame: pl.DataFrame
     month_columns: frozenset[str] = frozenset()
     member_columns: frozenset[str] = frozenset()
     report: str | None = None  # the report (queries.reports.REPORTS) the table is
-    source: pl.DataFrame | None = None  # the report's whole frame, for a public export
+    public_rows: Callable[[], pl.DataFrame] | None = None  # run_public_report of its filters
+    pseudonymous: bool = False  # the console's rows: member columns hold pseudonyms
+
+    @property
+    def members(self) -> frozenset[str]:
+        """The columns masked in a file: the pane's member columns and any
+        column named like one (an ad-hoc alias is not trusted to be harmless)."""
+        if self.pseudonymous:
+            return frozenset()
+        return self.member_columns | {n for n in self.frame.columns if is_member_column(n)}
 
 
-def figures_table(figures: Figures, question: str | None = None) -> ExportTable:
+def figures_table(figures: Figures, asked: tuple[str, dict] | None = None,
+                  engine=None) -> ExportTable:  # fmt: skip
     """A pane's table as shown (sorted and filtered), its columns in screen
-    order; `question` is the query that made it (the report, if it is one)."""
-    from queries.reports import REPORTS
+    order; `asked` is the question and parameters that made it (a report's,
+    if it is one: its public form is then the public report of the same filters)."""
+    from functools import partial
+
+    from queries.reports import REPORTS, Filters, run_public_report
 
     names = [c.name for c in figures.columns]
+    question, params = asked or (None, {})
     report = next((r.name for r in REPORTS.values() if r.question == question), None)
+    public_rows = None
+    if report is not None and engine is not None:
+        chosen = {k: params.get(k) for k in ("as_of", "county", "fiscal_year", "month")}
+        public_rows = partial(run_public_report, engine, report, Filters(**chosen))
     return ExportTable(
         figures.raw.select(names),
         frozenset(c.name for c in figures.columns if c.kind == "month"),
         frozenset(c.name for c in figures.columns if c.kind == "member"),
         report,
-        figures.source,
+        public_rows,
     )
+
+
+def default_export_dir() -> Path:
+    """$XDG_DATA_HOME/wrp-tui/exports (~/.local/share/wrp-tui/exports): the
+    user's own folder, never the extracts folder nor wherever wrp-tui started."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "wrp-tui" / "exports"
 
 
 def default_path(folder: Path, stem: str, fmt: str) -> Path:
@@ -87,49 +120,43 @@ def path_problem(path: Path, extracts: Path | None) -> str | None:
 
 
 def masked(table: ExportTable) -> pl.DataFrame:
-    """Member ID columns masked whatever their shape, and every CIN in text."""
-    frame = table.frame
-    if table.member_columns:
-        frame = frame.with_columns(
-            pl.col(name).map_elements(mask_member_id, return_dtype=pl.String)
-            for name in table.member_columns
-        )
-    return mask_frame(frame)
+    """Member columns masked whatever their values look like."""
+    return table.frame.with_columns(
+        pl.col(name).cast(pl.String).map_elements(mask_member_id, return_dtype=pl.String)
+        for name in sorted(table.members)
+    )
 
 
 def suppressed(table: ExportTable) -> pl.DataFrame:
-    """The whole report with small cells suppressed (CalHHS guidelines): the
-    report's fields and `suppressed`, whatever the screen filters or sorts,
-    since complementary suppression needs every row of a line."""
+    """The report's public form for the pane's filters (CalHHS guidelines):
+    the report's fields and `suppressed`, suppression decided on the whole
+    report, whatever the screen filters or sorts."""
     from queries.reports import REPORTS
-    from queries.suppression import POLICIES, suppress
+    from queries.suppression import POLICIES
 
-    policy = POLICIES.get(table.report or "")
-    source = table.source
-    if (
-        policy is None
-        or source is None
-        or not set(REPORTS[table.report].fields) <= set(source.columns)
-    ):
+    if table.public_rows is None or (table.report or "") not in POLICIES:
         raise ExportRefused(
             "only a report's table (the top level of panes 2-5) has a small-cell rule; "
             "export this one for internal use"
         )
-    return suppress(source, policy).select(*REPORTS[table.report].fields, "suppressed")
+    return table.public_rows().select(*REPORTS[table.report].fields, "suppressed")
 
 
-def write_export(table: ExportTable, request: ExportRequest) -> int:
+def write_export(table: ExportTable, request: ExportRequest, extracts: Path | None = None) -> int:
     """Write the table; the number of rows written. OSError if the file
-    cannot be written, ExportRefused if it may not be."""
+    cannot be written, ExportRefused if it may not be. `request.reveal` writes
+    member IDs in full: the caller has confirmed it and written its audit record."""
+    path = request.path.expanduser()
+    if problem := path_problem(path, extracts):
+        raise ExportRefused(problem)
     if request.public:
         table = ExportTable(suppressed(table))  # months are named "month" in reports
     from queries.results import replaced_on_success
 
     if request.fmt not in FORMATS:
         raise ExportRefused(f"unknown format {request.fmt!r}")
-    frame = exportable(masked(table), request.fmt)
-    path = request.path.expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = exportable(table.frame if request.reveal else masked(table), request.fmt)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Written aside and renamed when complete: a failure leaves no broken file.
     with replaced_on_success(path) as partial:
         if request.fmt == "csv":

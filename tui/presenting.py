@@ -203,26 +203,6 @@ def _right(text: str, width: int) -> str:
     return padding + text
 
 
-def csv_rows(figures: Figures) -> tuple[list[str], list[list[str]]]:
-    """Header and rows for a CSV export: the report's JSON conventions (money
-    "1234.50", months "YYYY-MM"), member IDs masked like the screen."""
-    from queries.reports import json_value
-
-    header = [c.name for c in figures.columns]
-    rows = []
-    for record in figures.raw.select(header).iter_rows(named=True):
-        row = []
-        for spec in figures.columns:
-            value = record[spec.name]
-            if spec.kind == "member":
-                row.append(figures.format_value(spec, value))
-            else:
-                value = json_value(spec.name if spec.kind != "month" else "month", value)
-                row.append("" if value is None else str(value))
-        rows.append(row)
-    return header, rows
-
-
 @dataclass(frozen=True)
 class Trend:
     """A labelled series for a hand-drawn chart."""

@@ -7,9 +7,7 @@ levels, with the last result of each so that Escape is instant.
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -402,32 +400,46 @@ class Pane(Vertical):
         await self.show_result(step)
 
     def action_export(self) -> None:
-        figures, ctx = self.figures, self.wrp.context
-        if figures is None or ctx is None:
-            return
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = "-".join(
-            "".join(ch if ch.isalnum() else "_" for ch in s.level.crumb)[:32] for s in self.stack
-        )
-        path = self.wrp.export_dir / f"wrp-{self.id}-{name}-{stamp}.csv"
-        self.run_export(figures, path)
+        """`e`: the table as CSV to the export folder, through the same writer
+        (and the same masking) as `E`."""
+        from tui.exporting import ExportRequest, default_path, export_stem
 
-    @work(thread=True, exit_on_error=False, group="export")
-    def run_export(self, figures: Figures, path: Path) -> None:
-        from tui.presenting import csv_rows
-
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            header, rows = csv_rows(figures)
-            with path.open("w", newline="") as out:
-                writer = csv.writer(out)
-                writer.writerow(header)
-                writer.writerows(rows)
-        except OSError as exc:
-            self.app.call_from_thread(self.notify, f"Could not write {path}: {exc.strerror}",
-                                      title="Export failed", severity="error")  # fmt: skip
+        table = self.export_table()
+        if table is None:
             return
-        self.app.call_from_thread(self.exported, path, len(rows))
+        crumbs = "-".join(s.level.crumb[:32] for s in self.stack)
+        path = default_path(self.wrp.export_dir, export_stem(self.id or "", crumbs), "csv")
+        self.start_export(table, ExportRequest(path, "csv"))
+
+    def export_table(self):
+        """The ExportTable of the table shown, or None."""
+        from tui.exporting import figures_table
+
+        if self.figures is None:
+            return None
+        return figures_table(self.figures, self.question(), self.wrp.engine)
+
+    def start_export(self, table, request) -> None:
+        """Write an export. With member IDs revealed on screen, asks again
+        whether the file gets them too; if so, its own audit record is
+        written before the file (no record, no file with IDs)."""
+        from tui.screens.pickers import ChoiceScreen
+
+        if self.wrp.mask_members or not table.members or request.public:
+            self.run_export_as(table, request)
+            return
+
+        def chosen(choice: str | None) -> None:
+            if choice == "masked":
+                self.run_export_as(table, request)
+            elif choice == "reveal" and self.wrp.record_export(request.path, table):
+                self.run_export_as(table, replace(request, reveal=True))
+
+        choices = [("masked", "Export with member IDs masked"),
+                   ("reveal", "Export the full member IDs — writes an audit record"),
+                   ("cancel", "Cancel")]  # fmt: skip
+        self.app.push_screen(ChoiceScreen("42 CFR Part 2: the file leaves the screen", choices,
+                                          "masked"), chosen)  # fmt: skip
 
     def exported(self, path: Path, rows: int) -> None:
         self.wrp.last_export = path
@@ -452,35 +464,40 @@ class Pane(Vertical):
         self.wrp.open_in_console(question_text(*asked, where=crumbs))
 
     def action_export_as(self) -> None:
-        from tui.exporting import default_path, export_stem, figures_table
+        from tui.exporting import default_path, export_stem
         from tui.screens.export import ExportScreen
 
-        figures = self.figures
-        if figures is None:
+        table = self.export_table()
+        if table is None:
             return
-        asked = self.question()
-        table = figures_table(figures, asked[0] if asked else None)
         crumb = self.step.level.crumb
         path = default_path(self.wrp.export_dir, export_stem(self.id or "", crumb), "csv")
         extracts = self.wrp.engine.data_dir if self.wrp.engine else None
 
         def chosen(request) -> None:
             if request is not None:
-                self.run_export_as(table, request)
+                self.start_export(table, request)
 
-        self.app.push_screen(ExportScreen(crumb, path, extracts, rows=figures.row_count), chosen)
+        self.app.push_screen(ExportScreen(crumb, path, extracts, rows=table.frame.height,
+                                          revealed=not self.wrp.mask_members), chosen)  # fmt: skip
 
     @work(thread=True, exit_on_error=False, group="export")
     def run_export_as(self, table, request) -> None:
         from tui.exporting import ExportRefused, write_export
 
+        extracts = self.wrp.engine.data_dir if self.wrp.engine else None
         try:
-            rows = write_export(table, request)
+            rows = write_export(table, request, extracts)
         except ExportRefused as exc:
             self.app.call_from_thread(self.notify, str(exc), title="Not exported",
                                       severity="error")  # fmt: skip
         except OSError as exc:
             self.app.call_from_thread(self.notify, f"Could not write {request.path}: {exc}",
+                                      title="Export failed", severity="error")  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 (a public form's query failed: say so)
+            from queries.privacy import mask_text
+
+            self.app.call_from_thread(self.notify, mask_text(f"{type(exc).__name__}: {exc}"),
                                       title="Export failed", severity="error")  # fmt: skip
         else:
             self.app.call_from_thread(self.exported, request.path, rows)

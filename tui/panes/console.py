@@ -2,8 +2,11 @@
 dashboard's derived views, run in a worker, cancellable, its result shown by
 fastdatatable straight from Arrow (capped at DISPLAY_CAP rows on screen).
 
-Read-only twice over: `refuse_unless_select` before the engine sees the SQL,
-and the engine itself reads nothing outside the extracts folder.
+It runs on the pseudonymised engine (queries.adhoc): every member_id is a
+pseudonym at the source and the engine cannot read the raw extracts, so no
+query, error or export here can carry a CIN. Read-only twice over:
+`refuse_unless_select` (on a locked connection) before the engine runs the SQL,
+and the engine itself reads nothing but the pseudonymised copy.
 """
 
 from __future__ import annotations
@@ -286,7 +289,8 @@ class ConsolePane(Pane):
             self.show_keys()
 
     def remask(self, mask: bool) -> None:
-        """The console always masks: `u` reveals IDs in the panes only."""
+        """The console shows pseudonyms whatever `u` does: it reveals IDs in the
+        panes only (the raw IDs of ad-hoc SQL: `wrp-tui sql --reveal-phi`)."""
 
     def cancel_load(self) -> None:
         if self.loading_now and self.wrp.engine is not None:
@@ -491,7 +495,10 @@ class ConsolePane(Pane):
     def export_table(self) -> Any:
         from tui.exporting import ExportTable
 
-        return ExportTable(self.result.frame)
+        if self.result is None:
+            return None
+        # The console's rows hold pseudonyms, never a CIN: nothing to mask.
+        return ExportTable(self.result.frame, pseudonymous=True)
 
     def default_export(self, fmt: str) -> Path:
         from tui.exporting import default_path, export_stem
@@ -502,9 +509,7 @@ class ConsolePane(Pane):
         from tui.exporting import ExportRequest
 
         if self.result is not None:
-            self.run_export_as(
-                self.export_table(), ExportRequest(self.default_export("csv"), "csv")
-            )
+            self.start_export(self.export_table(), ExportRequest(self.default_export("csv"), "csv"))
 
     def action_export_as(self) -> None:
         from tui.screens.export import ExportScreen
@@ -516,10 +521,10 @@ class ConsolePane(Pane):
 
         def chosen(request) -> None:
             if request is not None:
-                self.run_export_as(table, request)
+                self.start_export(table, request)
 
         screen = ExportScreen("query result", self.default_export("csv"), extracts,
-                              rows=self.result.total_rows)  # fmt: skip
+                              rows=self.result.total_rows, pseudonyms=True)  # fmt: skip
         self.app.push_screen(screen, chosen)
 
     def action_copy(self) -> None:

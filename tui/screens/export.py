@@ -37,7 +37,8 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
     ]
 
     def __init__(self, title: str, path: Path, extracts: Path | None, *, fmt: str = "csv",
-                 rows: int = 0) -> None:  # fmt: skip
+                 rows: int = 0, revealed: bool = False,
+                 pseudonyms: bool = False) -> None:  # fmt: skip
         super().__init__()
         self.title_text = title
         self.path = with_format(path, fmt)
@@ -45,6 +46,12 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
         self.public = False
         self.extracts = extracts
         self.rows = rows
+        if pseudonyms:
+            self.privacy = "member IDs are pseudonyms"
+        elif revealed:
+            self.privacy = "IDs revealed: enter asks whether the file gets them"
+        else:
+            self.privacy = "member IDs masked"
         self.confirm_replace: Path | None = None
 
     def compose(self) -> ComposeResult:
@@ -54,7 +61,7 @@ class ExportScreen(ModalScreen[ExportRequest | None]):
             yield Static(self.public_line(), classes="choice public")
             yield Input(str(self.path), select_on_focus=False)
             yield Static("", classes="error")
-            yield Label("member IDs always masked · enter writes · esc cancels", classes="hint")
+            yield Label(f"{self.privacy} · enter writes · esc cancels", classes="hint")
 
     def format_line(self) -> Text:
         text = Text.assemble(("ctrl+t ", "bold"), "format  ")

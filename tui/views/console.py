@@ -6,7 +6,7 @@
   from the context bar);
 - the SQL a pane hands to it ("drill to SQL"): the question that made the
   pane's table, with its parameters written in as SQL literals;
-- a query's result masked and capped for the screen;
+- a query's result (member IDs pseudonyms) capped for the screen;
 - completion of table and column names.
 
 Everything here runs in the console's worker threads or is pure string work.
@@ -136,7 +136,7 @@ class Relation:
 def load_schema(engine: Engine, as_of: date) -> list[Relation]:
     """Every table and derived view with its columns. The contract's tables come
     from the contract; the rest are described by DuckDB (binding only, no scan)."""
-    from queries.adhoc import DERIVED_VIEWS
+    from queries.adhoc import DERIVED_VIEWS, adhoc_engine
     from queries.contract import KINDS
     from queries.engine import DataError
 
@@ -154,7 +154,7 @@ def load_schema(engine: Engine, as_of: date) -> list[Relation]:
     for name, kind, description in described:
         call = f"{name}(CAST($as_of AS DATE))" if kind == "view" else name
         try:
-            frame = engine.run_sql(f"DESCRIBE SELECT * FROM {call}", {"as_of": as_of})
+            frame = adhoc_engine(engine).run_sql(f"DESCRIBE SELECT * FROM {call}", {"as_of": as_of})
         except DataError as exc:
             relations.append(Relation(name, kind, (), f"{description} ({exc.title})"))
             continue
@@ -210,7 +210,7 @@ def common_prefix(names: list[str]) -> str:
 # -- running a query -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ConsoleResult:
-    """A query's rows, masked: `frame` holds them all (exports write it),
+    """A query's rows (pseudonymised): `frame` holds them all (exports write it),
     `shown` the first DISPLAY_CAP for the screen."""
 
     sql: str
@@ -236,15 +236,15 @@ class ConsoleResult:
 
 
 def run_console_query(engine: Engine, sql: str, ctx: Context) -> ConsoleResult:
-    """Run a lead's SELECT with the context's parameters; every CIN in every
-    text column masked. Raises DataError (refused, failed) or QueryCancelled."""
+    """Run a lead's SELECT with the context's parameters on the pseudonymised
+    engine (member IDs are pseudonyms at the source, so nothing needs masking).
+    Raises DataError (refused, failed) or QueryCancelled."""
     from textual_fastdatatable.backend import create_backend
 
     from queries.adhoc import run_adhoc
-    from queries.privacy import mask_frame
 
     started = time.perf_counter()
-    frame = mask_frame(run_adhoc(engine, sql, context_params(ctx)))
+    frame = run_adhoc(engine, sql, context_params(ctx))
     shown = create_backend(frame.head(DISPLAY_CAP).to_arrow())
     return ConsoleResult(sql, frame, time.perf_counter() - started, shown)
 
