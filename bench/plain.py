@@ -225,7 +225,9 @@ def scan(data_dir: Path, table: str) -> str:
 
 
 def connect(data_dir: Path, memory_limit: str | None, threads: int | None):
-    config: dict[str, object] = {}
+    from queries.cache import LOCKED_CONFIG
+
+    config: dict[str, object] = dict(LOCKED_CONFIG)  # no extension fetched or loaded
     if memory_limit:
         config["memory_limit"] = memory_limit
     if threads:

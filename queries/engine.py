@@ -465,4 +465,6 @@ class Engine:
         return f"SELECT {cached} FROM latest_dates" if self.cache else f"SELECT {scanned}"
 
     def close(self) -> None:
+        if (adhoc := getattr(self, "adhoc", None)) is not None:
+            adhoc.close()
         self.connection.close()

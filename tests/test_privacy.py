@@ -260,6 +260,25 @@ def test_locked_parser_reads_no_file(tmp_path):
         refuse_unless_select(f"IMPORT DATABASE '{tmp_path}'", locked)
 
 
+def test_every_connection_is_locked(data_dir):
+    from queries.adhoc import adhoc_engine
+    from queries.engine import Engine, Settings
+
+    engine = Engine(Settings(data_dir))
+    for connection in (engine.connection, adhoc_engine(engine).connection):
+        for setting in ("autoload_known_extensions", "autoinstall_known_extensions",
+                        "enable_external_access"):  # fmt: skip
+            value = connection.execute(f"SELECT current_setting('{setting}')").fetchone()[0]
+            assert value is False, setting
+        assert connection.execute("SELECT current_setting('lock_configuration')").fetchone()[0]
+    # The console's engine lists only its pseudonymised copy and spill folder.
+    allowed = adhoc_engine(engine).connection.execute(
+        "SELECT current_setting('allowed_directories')"
+    ).fetchone()[0]
+    assert not any(str(engine.data_dir) in d for d in allowed)
+    assert not any(str(engine.cache.folder) + "/" == d for d in allowed)
+
+
 @pytest.mark.parametrize("query", ["PRAGMA tpch(1)", "CALL dbgen(sf := 0.01)", "INSTALL tpch",
                                    "LOAD tpch", "FORCE INSTALL httpfs",
                                    "SELECT * FROM tpch_queries()",
@@ -601,6 +620,7 @@ async def test_exporting_revealed_ids_asks_again_and_is_audited(tmp_path):
         assert "91234568B" in app.last_export.read_text()
         records = [json.loads(x) for x in audit.read_text().splitlines()]
         assert [r["action"] for r in records] == ["dashboard reveal", "export revealed IDs"]
+        assert "Context(" not in records[0]["scope"] and "county=" in records[0]["scope"]
         assert str(app.last_export) in records[1]["scope"]
         assert "91234568B" not in json.dumps(records)
         await press(pilot, "E", "enter")  # E goes the same way: asks, masked by default
