@@ -35,7 +35,7 @@ from queries.cache import source_files
 from queries.close import checklist
 from queries.engine import DataError, Engine, question_sql
 from queries.notes import NotesError, NotesStore
-from queries.privacy import mask_frame
+from queries.privacy import mask_members
 from queries.projection import METHOD
 from queries.reports import (
     COMPUTED,
@@ -238,7 +238,7 @@ def close_files(engine: Engine, month: date, as_of: date, store: NotesStore, *,
         except DataError:
             lines = None  # the checklist says which extract is unusable
         if lines is not None:
-            files |= frame_files("close/check_rows", lines if reveal_phi else mask_frame(lines))
+            files |= frame_files("close/check_rows", lines if reveal_phi else mask_members(lines))
     return files, store_problem
 
 

@@ -2,8 +2,15 @@
 -- (or month $month; at level $level when given), as known on $as_of, highest
 -- first: the 25 a reviewer reads, not every member. PHI: callers mask
 -- member_id (a pane column of kind "member").
+-- The cached facts hold pseudonyms: the member's eligibility rows in the county
+-- give the CIN back (a line attributed here has its eligibility row here).
+WITH cins AS (
+    SELECT DISTINCT member_id AS cin, pseudonym(member_id) AS alias
+    FROM eligibility
+    WHERE county_code = $county
+)
 SELECT
-    member_id,
+    coalesce(any_value(c.cin), l.member_id) AS member_id,
     sum(paid_amount) AS claims_cost,
     count(*) AS lines,
     count(DISTINCT service_month) AS months,
@@ -16,7 +23,8 @@ FROM (
       AND fiscal_year = $fiscal_year
       AND ($month IS NULL OR service_month = CAST($month AS DATE))
       AND ($level IS NULL OR coalesce(level_of_care, '(none)') = $level)
-)
-GROUP BY member_id
-ORDER BY claims_cost DESC, member_id
+) l
+LEFT JOIN cins c ON c.alias = l.member_id
+GROUP BY l.member_id
+ORDER BY claims_cost DESC, 1
 LIMIT 25;
