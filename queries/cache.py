@@ -275,7 +275,7 @@ MONTHLY_VIEWS = (
 CACHED_VIEWS = tuple(view for view, _ in WHOLE_VIEWS + MONTHLY_VIEWS)
 # Cached views whose member_id comes from the raw claims; the build writes
 # their pseudonyms (the macro exists only while a build runs).
-RAW_MEMBER_VIEWS = frozenset({"repeated_claim_keys", "claim_facts"})
+RAW_MEMBER_VIEWS = frozenset({"repeated_claim_keys", "claim_facts", "residential_days"})
 PSEUDONYMISE = "pseudonymise_for_cache"
 ALIASES = "member_aliases_for_cache"
 CHUNK_LINES = 1_000_000  # claim lines per chunk, about 300 MB of DuckDB memory

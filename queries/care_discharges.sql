@@ -1,9 +1,15 @@
 -- The residential discharges of one county and month with no follow-up
 -- within 7 days, as known on $as_of: whether the 7- and 30-day windows have
 -- closed, and the first follow-up within 30 days if any. PHI: callers mask
--- member_id.
+-- member_id. The cached facts hold pseudonyms: the member's eligibility row of
+-- the discharge month gives the CIN back (the discharge is attributed by it).
+WITH cins AS (
+    SELECT DISTINCT member_id AS cin, pseudonym(member_id) AS alias
+    FROM eligibility
+    WHERE county_code = $county AND month = CAST($month AS DATE)
+)
 SELECT
-    member_id,
+    coalesce(c.cin, t.member_id) AS member_id,
     first_date AS admitted,
     last_date AS discharged,
     days AS stay_days,
@@ -13,7 +19,8 @@ SELECT
     followup_30_eligible AS window_30_closed
 FROM care_transitions(
     CAST($as_of AS DATE), county := $county, first_day := CAST($month AS DATE),
-    last_day := CAST(last_day(CAST($month AS DATE)) AS DATE))
+    last_day := CAST(last_day(CAST($month AS DATE)) AS DATE)) t
+LEFT JOIN cins c ON c.alias = t.member_id
 WHERE care = 'residential' AND NOT followup_7
   AND county_code = $county AND month = CAST($month AS DATE)
-ORDER BY last_date, member_id;
+ORDER BY last_date, 1;

@@ -20,7 +20,8 @@ LEFT JOIN (
     SELECT DISTINCT ON (provider_id) provider_id, provider_name
     FROM providers ORDER BY provider_id, provider_name
 ) p ON p.provider_id = l.provider_id
-WHERE l.member_id = $member_id
+-- $member_id is a CIN; the cached facts hold its pseudonym.
+WHERE l.member_id IN ($member_id, pseudonym($member_id))
   AND l.service_date >= CAST($admitted AS DATE) - 30
   AND l.service_date <= CAST($discharged AS DATE) + 30
 ORDER BY l.service_date, l.claim_id, l.line_no;
