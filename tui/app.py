@@ -28,7 +28,7 @@ from tui.panes.close import CloseCommands
 from tui.panes.console import ConsolePane
 from tui.screens.keys import KeysScreen
 from tui.screens.pickers import ChoiceScreen, PromptScreen
-from tui.widgets.context_bar import ContextBar
+from tui.widgets.context_bar import ContextBar, newest_file, short_age
 from tui.widgets.figure_table import grid_class
 from tui.widgets.key_bar import KeyBar
 
@@ -170,6 +170,7 @@ class WrpApp(App[None]):
         bar = self.query_one(ContextBar)
         bar.new_data = False
         bar.status = ""
+        self.show_data_age()
         self.context = self.initial_context(message.extracts, self.context)
         if message.reload:
             self.notify("Extracts reloaded", timeout=3)
@@ -235,8 +236,7 @@ class WrpApp(App[None]):
             if self.context is not ctx:  # the user moved on: a new prefetch follows
                 return
             try:
-                result = step.level.load(engine, ctx, mask)
-                result.figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
+                result = step.level.run(engine, ctx, mask)
             except (DataError, QueryCancelled):
                 continue  # the pane shows the problem itself when visited
             except Exception as exc:  # a bug surfaces when the pane is visited
@@ -404,7 +404,14 @@ class WrpApp(App[None]):
         self.push_screen(KeysScreen(key_groups(self)))
 
     # -- watching the folder (metadata only; never runs a query) ---------------------------
+    def show_data_age(self) -> None:
+        """How old the newest extract file is (from the signature: no I/O)."""
+        newest = newest_file(self.extracts.signature) if self.extracts else None
+        if newest is not None:
+            self.query_one(ContextBar).data_age = short_age(newest, self.clocks.now())
+
     def check_extracts(self) -> None:
+        self.show_data_age()
         if self.extracts is not None and not self.query_one(ContextBar).new_data:
             self.look_for_changes(self.extracts.data_dir, self.extracts.signature)
 

@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 from tui.context import Context
 from tui.views import Level, LevelResult
 from tui.widgets.figure_table import FigureTable
+from tui.widgets.notes import Notes
 from tui.widgets.notice import Breadcrumb, Notice
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class Step:
     level: Level
     result: LevelResult | None = None
     loaded_for: tuple | None = None  # the context key the result belongs to
-    cursor: tuple[int, int] = (0, 0)
+    cursor: tuple[int, int] | None = None  # None: where the level starts it
 
 
 class FilterInput(Input, can_focus=False):
@@ -66,7 +67,12 @@ class Pane(Vertical):
         Binding("y", "copy", "Copy", show=False, tooltip="Copy the cell (OSC 52)"),
         Binding("E", "export_as", "Export as", show=False, tooltip="CSV, Parquet or Excel"),
         Binding("q", "open_sql", "SQL", show=False, tooltip="Open the query in the console (7)"),
+        Binding("v", "toggle_view", "Month/year", show=False,
+                tooltip="Invoices: the context month or the whole fiscal year"),
+        Binding("n", "notes", "Notes", show=False, tooltip="Every line under the table, or fold"),
     ]
+    MIN_TABLE_ROWS: ClassVar[int] = 12  # rows the notes leave to the table when folded
+    views: ClassVar[tuple[str, ...]] = ()  # the top levels `v` switches between, if several
 
     class Loaded(Message):
         def __init__(self, generation: int, result: LevelResult) -> None:
@@ -87,16 +93,17 @@ class Pane(Vertical):
             self.generation = generation
 
     class Refigured(Message):
-        def __init__(self, generation: int, figures: Figures) -> None:
+        def __init__(self, generation: int, result: LevelResult) -> None:
             super().__init__()
             self.generation = generation
-            self.figures = figures
+            self.result = result
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.stack: list[Step] = []
         self.generation = 0
         self.loading_now = False
+        self.view = 0  # which of `views` the top level is
 
     @property
     def wrp(self) -> WrpApp:
@@ -106,14 +113,17 @@ class Pane(Vertical):
         yield Breadcrumb()
         yield Notice()
         yield FigureTable()
-        yield Static("", classes="notes")
+        yield Notes()
         yield FilterInput(placeholder="rows containing… (enter applies, empty clears, esc closes)",
                           classes="filter")  # fmt: skip
         yield Static("", classes="status")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":  # hidden from the footer at the top level, unless it cancels
-            return len(self.stack) > 1 or self.loading_now
+            filtered = self.figures is not None and bool(self.figures.filter_text)
+            return len(self.stack) > 1 or self.loading_now or filtered
+        if action == "toggle_view":
+            return len(self.views) > 1
         return True
 
     # -- what subclasses provide ---------------------------------------------------
@@ -159,7 +169,12 @@ class Pane(Vertical):
             self.load(step)
 
     def show_crumbs(self) -> None:
-        self.query_one(Breadcrumb).set_crumbs([step.level.crumb for step in self.stack])
+        mask = self.wrp.mask_members
+        figures = self.figures
+        self.query_one(Breadcrumb).set_crumbs(
+            [step.level.crumb_for(mask) for step in self.stack],
+            filter_text=figures.filter_text if figures is not None else "",
+        )
         self.set_class(len(self.stack) == 1, "-root")
 
     # -- loading -----------------------------------------------------------------------
@@ -184,8 +199,7 @@ class Pane(Vertical):
 
         worker = get_current_worker()
         try:
-            result = level.load(engine, ctx, mask)
-            result.figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
+            result = level.run(engine, ctx, mask)
         except QueryCancelled:
             self.post_message(self.Cancelled(generation))
         except DataError as exc:
@@ -249,7 +263,7 @@ class Pane(Vertical):
         self.loading_now = False
         self.query_one(FigureTable).loading = False
         self.query_one(FigureTable).display = False
-        self.query_one(".notes", Static).update("")
+        self.query_one(Notes).show_lines([])
         self.query_one(Notice).show_error(message.title, message.message)
         self.set_status(f"{message.title}")
 
@@ -266,12 +280,47 @@ class Pane(Vertical):
         table.display = True
         self.query_one(Notice).clear()
         result = step.result
+        if step.cursor is None:
+            step.cursor = self.start_cursor(step)
         await table.show(result.figures, cursor=step.cursor,
                          fixed_columns=step.level.fixed_columns, focus=self.is_active)  # fmt: skip
-        notes = Text("\n").join(result.notes)
-        self.query_one(".notes", Static).update(notes)
-        self.query_one(".notes", Static).display = bool(result.notes)
+        self.query_one(Notes).show_lines(result.lines)
+        self.show_crumbs()
+        self.fold_notes()
+        self.call_after_refresh(self.fold_notes)  # again once the grid knows its scrollbar
         self.show_status()
+
+    def start_cursor(self, step: Step) -> tuple[int, int]:
+        """Row 0, on the level's start column (the context month) when it has one."""
+        names = [c.name for c in step.result.figures.columns]
+        start = step.level.start_column
+        return (0, names.index(start) if start in names else 0)
+
+    # -- the notes under the table, folded to leave the table its rows ---------------------
+    def on_resize(self) -> None:
+        self.fold_notes()
+
+    def fold_notes(self) -> None:
+        """Fold the notes so the table keeps MIN_TABLE_ROWS rows (or all of
+        them, when fewer), with its header and scrollbar."""
+        if not self.size.height or not self.query(Notes):
+            return  # not laid out yet, or a pane without notes (the console)
+        notes, table = self.query_one(Notes), self.query_one(FigureTable)
+        others = sum(child.outer_size.height for child in self.children
+                     if child.display and child not in (notes, table))  # fmt: skip
+        rows = self.figures.shown.height if self.figures is not None else self.MIN_TABLE_ROWS
+        grid = table.grid
+        scrollbar = 1 if grid is None or grid.show_horizontal_scrollbar else 0
+        table_needs = 1 + min(rows, self.MIN_TABLE_ROWS) + scrollbar  # header, rows
+        border = 1 if notes.styles.border_top[0] not in ("", "none") else 0
+        notes.fold_to(max(self.size.height - others - table_needs - border, 1))
+
+    def action_notes(self) -> None:
+        notes = self.query_one(Notes)
+        if not notes.lines:
+            return
+        notes.toggle()
+        notes.set_class(notes.expanded, "-expanded")
 
     @property
     def is_active(self) -> bool:
@@ -297,6 +346,8 @@ class Pane(Vertical):
         if figures.sort:
             label = next(c.label for c in figures.columns if c.name == figures.sort[0])
             parts.append(f"sorted by {label} {'▼' if figures.sort[1] else '▲'}")
+        if figures.filter_text:
+            parts.append("esc clears")
         if extra:
             parts.append(extra)
         keys = []
@@ -304,6 +355,8 @@ class Pane(Vertical):
             keys.append(f"↵ {step.level.enter_hint}")
         if len(self.stack) > 1:
             keys.append("esc back")
+        elif len(self.views) > 1:
+            keys.append(f"v {self.views[(self.view + 1) % len(self.views)]}")
         text = Text(" · ".join(parts), style="italic")
         if keys:
             text.append("   " + " · ".join(keys), style="dim")
@@ -330,7 +383,21 @@ class Pane(Vertical):
             self.refresh_step()
             self.refresh_bindings()
 
+    def action_toggle_view(self) -> None:
+        """The top level's other view (the month, or the fiscal year)."""
+        ctx = self.wrp.context
+        if len(self.views) < 2 or ctx is None:
+            return
+        self.cancel_load()
+        self.view = (self.view + 1) % len(self.views)
+        self.stack = [Step(self.root(ctx))]
+        self.refresh_step()
+        self.refresh_bindings()
+
     def action_back(self) -> None:
+        if self.figures is not None and self.figures.filter_text and not self.loading_now:
+            self.apply_filter("")  # Escape clears the filter before it leaves the level
+            return
         if len(self.stack) <= 1:
             self.cancel_load("cancelled: r or another pane and back loads it again")
             return
@@ -363,9 +430,13 @@ class Pane(Vertical):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.close_filter()
+        self.apply_filter(event.value.strip())
+
+    def apply_filter(self, text: str) -> None:
+        """Keep the rows containing `text` (every row when empty); totals follow."""
         if self.figures is not None:
             self.step.cursor = (0, self.query_one(FigureTable).cursor[1])
-            self.run_refigure(self.generation, self.figures, {"filter_text": event.value.strip()})
+            self.run_refigure(self.generation, self.figures, {"filter_text": text})
 
     def close_filter(self) -> None:
         field = self.query_one(".filter", Input)
@@ -380,25 +451,34 @@ class Pane(Vertical):
         for step in self.stack:
             if step.result is not None:
                 figures = refigure(step.result.figures, mask_members=mask)
-                step.result = LevelResult(figures, step.result.notes)
+                step.result = step.level.summarized(step.result, figures)
         if self.figures is not None and self.wrp.active_pane is self:
             self.call_later(self.show_result, self.step)
+        elif self.stack:
+            self.show_crumbs()
+
+    def run_refigure(self, generation: int, figures: Figures, changes: dict) -> None:
+        step = self.step
+        if step is not None and step.result is not None:
+            self.refigure_worker(generation, step.level, step.result, changes)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="refigure")
-    def run_refigure(self, generation: int, figures: Figures, changes: dict) -> None:
+    def refigure_worker(self, generation: int, level: Level, result: LevelResult,
+                        changes: dict) -> None:  # fmt: skip
         from tui.presenting import refigure
 
-        figures = refigure(figures, **changes)
-        figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
-        self.post_message(self.Refigured(generation, figures))
+        figures = refigure(result.figures, **changes)
+        self.post_message(self.Refigured(generation, level.summarized(result, figures)))
 
     @on(Refigured)
     async def _refigured(self, message: Refigured) -> None:
         step = self.step
         if message.generation != self.generation or step is None or step.result is None:
             return
-        step.result = LevelResult(message.figures, step.result.notes)
+        step.result = message.result
         await self.show_result(step)
+        if step.result.figures.sort is not None:
+            self.query_one(FigureTable).scroll_to_cursor()
 
     def action_export(self) -> None:
         figures, ctx = self.figures, self.wrp.context

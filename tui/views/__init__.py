@@ -18,6 +18,8 @@ from tui.context import Context
 from tui.styles import ALERT_STYLE
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from queries.engine import Engine
     from tui.presenting import Figures
     from tui.views.console import QuerySource
@@ -25,14 +27,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LevelResult:
-    """A level's table and the lines shown under it (charts, totals, lists)."""
+    """A level's table and the lines shown under it (charts, totals, lists).
+    `summary` are the totals of the rows shown: they follow the filter."""
 
     figures: Figures
     notes: tuple[Text, ...] = field(default_factory=tuple)
+    summary: tuple[Text, ...] = field(default_factory=tuple)
+
+    @property
+    def lines(self) -> tuple[Text, ...]:
+        return (*self.summary, *self.notes)
 
 
 Loader = Callable[["Engine", Context, bool], LevelResult]  # (engine, context, mask IDs)
 Drill = Callable[["Figures", int, int, Context], "Level | str | None"]
+Totals = Callable[["pl.DataFrame"], "tuple[Text, ...]"]  # the rows shown -> their totals
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,23 @@ class Level:
     fixed_columns: int = 1
     resets_on: tuple[str, ...] = ("county", "month")  # context changes that pop to the root
     query: QuerySource | None = None  # the question behind the table, for `q` (drill to SQL)
+    totals: Totals | None = None  # lines totalling the rows shown (after the filter)
+    start_column: str | None = None  # the column the cursor starts on (the context month)
+    revealed_crumb: str | None = None  # the crumb while member IDs are revealed
+
+    def crumb_for(self, mask: bool) -> str:
+        return self.crumb if mask or self.revealed_crumb is None else self.revealed_crumb
+
+    def run(self, engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+        """Load the level in a worker: figures, their totals, the grid's layout."""
+        return self.summarized(self.load(engine, ctx, mask))
+
+    def summarized(self, result: LevelResult, figures: Figures | None = None) -> LevelResult:
+        """`result` with `figures` (another sort or filter) and their totals."""
+        figures = figures or result.figures
+        summary = self.totals(figures.raw) if self.totals is not None else ()
+        figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
+        return LevelResult(figures, result.notes, tuple(summary))
 
 
 def percent_of(part: Decimal | int, whole: Decimal | int) -> float | None:

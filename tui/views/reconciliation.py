@@ -20,20 +20,22 @@ from tui.views.invoices import total
 if TYPE_CHECKING:
     from queries.engine import Engine
 
+# In priority order: the variances (the pane's question) first after the
+# pinned county, so 80 columns show every county's; the FY is the context's.
 RECONCILIATION_COLUMNS = (
     Column("county_code", "County", "county"),
-    Column("fiscal_year", "FY", "fiscal_year"),
     # An open year reads first through its last invoiced month (contract v1.1).
-    Column("invoiced_through", "Invoiced to", "month"),
     Column("variance_through_invoiced", "Var. to invoiced", "signed_money"),
-    Column("user_months", "User-months", "count"),
-    Column("pupm_billed", "PUPM billed", "money"),
-    Column("actual_claims_cost", "Claims cost", "money"),
+    Column("invoiced_through", "Invoiced to", "month"),
     Column("variance", "Variance", "signed_money"),
     Column("variance_pct", "Var %", "signed_percent"),
+    Column("pupm_billed", "PUPM billed", "money"),
+    Column("actual_claims_cost", "Claims cost", "money"),
+    Column("user_months", "User-months", "count"),
     Column("indicated_pupm", "Indicated PUPM", "money"),
     Column("cost_through_invoiced", "Cost to invoiced", "money"),
     Column("federal_match", "Federal match est.", "money"),
+    Column("fiscal_year", "FY", "fiscal_year"),
     # the year-end projection (queries/projection.py), joined per county
     Column("year_end_cost", "YE cost", "money"),
     Column("year_end_user_months", "YE user-months", "count"),
@@ -99,7 +101,7 @@ def load_reconciliation(engine: Engine, ctx: Context, mask: bool) -> LevelResult
         "reconciliation_months", as_of=ctx.as_of, county=ctx.county, fiscal_year=ctx.fiscal_year
     )
     frame, year_end = with_year_end(engine, ctx, frame)
-    notes = (fiscal_year_totals(frame), *running_chart(months), year_end_line(year_end))
+    notes = (*running_chart(months), year_end_line(year_end))
     return LevelResult(present(frame, RECONCILIATION_COLUMNS, mask_members=mask), notes)
 
 
@@ -144,6 +146,7 @@ def reconciliation_root(ctx: Context) -> Level:
         drill_to_months,
         enter_hint="month-by-month breakdown",
         query=report_query("reconciliation", Context.filters),
+        totals=lambda frame: (fiscal_year_totals(frame),),
     )
 
 

@@ -108,8 +108,17 @@ class FigureTable(Vertical):
         row = min(cursor[0], max(figures.shown.height - 1, 0))
         column = min(cursor[1], max(len(figures.labels) - 1, 0))
         self.grid.move_cursor(row=row, column=column)
+        # A grid just mounted has no size yet: scroll the cursor into view
+        # once it is laid out (a sorted or start column stays on screen).
+        self.grid.call_after_refresh(self.scroll_to_cursor)
         if focus:
             self.grid.focus()
+
+    def scroll_to_cursor(self) -> None:
+        grid = self.grid
+        if grid is not None:
+            row, column = grid.cursor_coordinate
+            grid.move_cursor(row=row, column=column)
 
     def on_data_table_cell_selected(self, event: Any) -> None:
         event.stop()
