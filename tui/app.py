@@ -301,13 +301,48 @@ class WrpApp(App[None]):
             return
 
         def chosen(value: str | None) -> None:
-            if value and self.context is not None:
-                ctx = self.context.with_fiscal_year(parse_fiscal_year(value))
-                self.set_month(ctx.month)
+            if value and self.context is not None and self.engine is not None:
+                self.land_on_data(self.engine, self.context, parse_fiscal_year(value))
 
         self.push_screen(PromptScreen("Fiscal year", str(self.context.fiscal_year),
                                       "ending year, e.g. 2025 for FY2024-25",
                                       fiscal_year_problem), chosen)  # fmt: skip
+
+    class Landed(Message):
+        """The month a fiscal-year change lands on (None: the year has no data)."""
+
+        def __init__(self, asked: Context, fiscal_year: int, month: date | None) -> None:
+            super().__init__()
+            self.asked = asked
+            self.fiscal_year = fiscal_year
+            self.month = month
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="land")
+    def land_on_data(self, engine: Engine, ctx: Context, fiscal_year: int) -> None:
+        """A new fiscal year opens on its latest month with users (as known on
+        the as-of date), never on a month with no data yet."""
+        from queries.engine import DataError
+        from queries.months import latest_month_with_users
+
+        try:
+            month = latest_month_with_users(engine, ctx.as_of, fiscal_year)
+        except DataError:
+            month = None
+        self.post_message(self.Landed(ctx, fiscal_year, month))
+
+    @on(Landed)
+    def _landed(self, message: Landed) -> None:
+        if self.context is not message.asked:
+            return  # the context moved on while we looked
+        if message.month is None:
+            from queries.display import fiscal_year_label
+
+            label = fiscal_year_label(message.fiscal_year)
+            self.notify(f"No services known in {label} as of {message.asked.as_of}",
+                        severity="warning")  # fmt: skip
+            self.set_month(message.asked.with_fiscal_year(message.fiscal_year).month)
+            return
+        self.set_month(message.month)
 
     def action_choose_as_of(self) -> None:
         ctx = self.context
