@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from queries import display
-from queries.reference import COUNTIES
 from queries.engine import Engine, Settings
+from queries.reference import COUNTIES
 from queries.reports import Filters, run_report
 from tests.test_tui_data import AS_OF, LAST_MONTH, build_region
 from tui.app import DashboardSettings, WrpApp, build_app

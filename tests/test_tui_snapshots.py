@@ -1,4 +1,4 @@
-"""Screenshots of each pane at 80x24 (an SSH session) and 120x40, on the
+"""Screenshots of every pane at 80x24 (an SSH session) and 160x50, on the
 hand-made region with a frozen clock and frozen file times."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from tests.test_tui_data import build_region
 from tests.test_tui_pilot import FROZEN, make_app, settle
 
 PANES = {"overview": "1", "users": "2", "invoices": "3", "adequacy": "4", "reconciliation": "5",
-         "close": "6"}  # fmt: skip
-SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+         "close": "6", "query": "7"}  # fmt: skip
+SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
 
 
 @pytest.fixture(scope="module")

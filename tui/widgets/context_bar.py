@@ -55,7 +55,7 @@ class ContextBar(Static):
     data_age: reactive[str] = reactive("")  # age of the newest extract file, e.g. "3h"
 
     def render(self) -> Text:
-        width = max(self.size.width - 2, 20)
+        width = max(self.size.width, 20)  # the content width (padding excluded)
         variants = list(self.variants())
         for text in variants:
             if text.cell_len <= width:
@@ -75,17 +75,21 @@ class ContextBar(Static):
         short_county = "All" if ctx.county is None else county.split(" ")[0]
         folder = short_path(ctx.data_dir)
         latest = " latest" if ctx.as_of_is_default else ""
-        for county_text, with_folder, with_latest, mark in (
-            (county, True, True, "full"),
-            (county, True, True, "short"),
-            (county, False, True, "short"),
-            (county, False, False, "short"),
-            (short_county, False, False, "short"),
-            (short_county, False, False, "dot"),
+        # (county, folder, "latest", fiscal year, freshness mark): the as-of never goes
+        for county_text, with_folder, with_latest, with_year, mark in (
+            (county, True, True, True, "full"),
+            (county, True, True, True, "short"),
+            (county, False, True, True, "short"),
+            (county, False, False, True, "short"),
+            (short_county, False, False, True, "short"),
+            (short_county, False, False, True, "dot"),
+            (short_county, False, False, False, "dot"),  # the month says the year
         ):
             items = [("d", folder)] if with_folder else []
-            items += [("c", county_text), ("f", labels["fiscal_year"]),
-                      ("m", labels["month"]), ("a", labels["as_of"] + (latest if with_latest
+            items.append(("c", county_text))
+            if with_year:
+                items.append(("f", labels["fiscal_year"]))
+            items += [("m", labels["month"]), ("a", labels["as_of"] + (latest if with_latest
                                                                         else ""))]  # fmt: skip
             yield self.assemble(items, mark)
 

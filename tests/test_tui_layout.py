@@ -1,0 +1,115 @@
+"""The 80x24 layout: the context bar, folded notes, filter and sort that
+behave, context changes that land on data (issue 14), on the hand-made region."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from queries import display
+from queries.reports import Filters, run_report
+from tests.test_tui_pilot import cells, crumbs, engine, make_app, notes, press, region, settle
+from tui.widgets.context_bar import ContextBar
+from tui.widgets.notes import Notes
+from tui.widgets.notice import Breadcrumb
+
+__all__ = ["engine", "region"]  # fixtures
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20), (40, 12)])
+async def test_context_bar_always_shows_the_as_of_date(region, size):
+    app = make_app(region)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        bar = app.query_one(ContextBar)
+        text = bar.render().plain
+        assert "2025-04-10" in text and "2025-03" in text
+        assert text.index("2025-04-10") + len("2025-04-10") <= size[0] - 2
+        if size[0] >= 60:
+            assert "FY2024-25" in text and "All" in text
+        if size[0] >= 80:
+            assert text.startswith(f"d {region.name} │")  # the folder by its last part
+        bar.new_data = True
+        assert "●" in bar.render().plain and "2025-04-10" in bar.render().plain
+
+
+async def test_notes_fold_so_the_table_keeps_twelve_rows(region):
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "4")  # 21 county-levels and several lines of notes
+        pane = app.active_pane
+        grid = pane.query_one("FigureTable").grid
+        scrollbar = 1 if grid.show_horizontal_scrollbar else 0
+        assert grid.size.height - 1 - scrollbar >= 12  # header, scrollbar
+        folded = pane.query_one(Notes)
+        all_lines = len(folded.lines)
+        await press(pilot, "n")
+        assert folded.expanded and str(folded.render()).count("\n") >= all_lines
+        await press(pilot, "n")
+        assert not folded.expanded
+
+
+async def test_escape_clears_the_filter_and_totals_follow_it(region, engine):
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "v", "slash")
+        await pilot.press(*"Modoc", "enter")
+        await settle(pilot)
+        modoc = run_report(engine, "invoices", Filters(county="25", fiscal_year=2025))
+        assert len(cells(app)) == modoc.height
+        billed = sum(modoc["billed_total"], Decimal("0"))
+        assert f"Billed {display.money(billed)}" in notes(app)  # the filtered rows' total
+        assert "“Modoc”" in app.active_pane.query_one(Breadcrumb).render().plain
+        await press(pilot, "escape")  # clears the filter, stays on the level
+        assert crumbs(app) == ["Invoices FY2024-25"]
+        every = run_report(engine, "invoices", Filters(fiscal_year=2025))
+        assert len(cells(app)) == every.height
+        assert f"Billed {display.money(sum(every['billed_total'], Decimal('0')))}" in notes(app)
+        assert "“" not in app.active_pane.query_one(Breadcrumb).render().plain
+
+
+async def test_sorting_keeps_the_sorted_column_in_view(region):
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "v", *["right"] * 9, "s")  # Billed users, off the first screen
+        grid = app.active_pane.query_one("FigureTable").grid
+        await pilot.pause()
+        assert app.active_pane.figures.sort == ("billed_users", False)
+        assert grid.cursor_coordinate.column == 9
+        assert grid.scroll_x > 0  # scrolled right to the sorted column, not back to the left
+
+
+async def test_a_fiscal_year_change_lands_on_its_latest_month_with_data(region):
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.context.month == date(2025, 3, 1)
+        await press(pilot, "f")
+        await pilot.press(*"2024", "enter")
+        await settle(pilot)
+        # FY2023-24 has users in 2024-05 and 2024-06 only: not the same month (2024-03)
+        assert app.context.month == date(2024, 6, 1)
+        await press(pilot, "f")
+        await pilot.press(*"2022", "enter")
+        await settle(pilot)
+        assert app.context.fiscal_year == 2022  # no data: the same month, and a warning
+
+
+async def test_months_without_data_read_a_dash_not_zero(region):
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "2")
+        header = [c.label for c in app.active_pane.figures.columns]
+        modoc = dict(zip(header, cells(app)[3], strict=True))
+        assert modoc["County"] == "25 Modoc"
+        assert modoc["Mar"] == "2" and modoc["Feb"] == "1"  # real figures, and a real zero:
+        assert modoc["Dec"] == "0"
+        # April is before the as-of date (2025-04-10) but has no data anywhere yet
+        assert modoc["Apr"] == "—" and cells(app)[-1][header.index("Apr")] == "—"
