@@ -113,3 +113,34 @@ async def test_months_without_data_read_a_dash_not_zero(region):
         assert modoc["Dec"] == "0"
         # April is before the as-of date (2025-04-10) but has no data anywhere yet
         assert modoc["Apr"] == "—" and cells(app)[-1][header.index("Apr")] == "—"
+
+
+async def test_the_key_list_has_every_binding_and_pickers_filter(region):
+    from textual.binding import Binding
+
+    from tui.commands import key_groups
+    from tui.panes import PANES
+    from tui.panes.base import Pane
+    from tui.panes.console import ResultsTable, SchemaTree, SqlEditor
+
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        listed = {(key, text) for _title, keys in key_groups(app) for key, text in keys}
+        listed_keys = {key for key, _text in listed}
+        bindings = [*app.BINDINGS, *Pane.BINDINGS, *SqlEditor.BINDINGS, *ResultsTable.BINDINGS,
+                    *SchemaTree.BINDINGS]  # fmt: skip
+        for pane in PANES:
+            bindings += vars(pane).get("BINDINGS", [])
+        for binding in bindings:
+            if isinstance(binding, Binding):
+                assert app.get_key_display(binding) in listed_keys, binding
+        assert any(key == "tab" and "section" in text.lower() for key, text in listed)
+        # the county picker narrows as you type
+        await press(pilot, "c")
+        await pilot.press(*"sol")
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["48"]
+        await press(pilot, "enter")
+        assert app.context.county == "48"
