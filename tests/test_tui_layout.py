@@ -144,3 +144,20 @@ async def test_the_key_list_has_every_binding_and_pickers_filter(region):
         assert [options.get_option_at_index(i).id for i in range(options.option_count)] == ["48"]
         await press(pilot, "enter")
         assert app.context.county == "48"
+
+
+async def test_the_revealed_id_shows_in_the_breadcrumb_and_exports_are_short(region, tmp_path):
+    import re
+
+    app = make_app(region, tmp_path, audit_log=tmp_path / "audit.log")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "1", "down", "down", "down", "enter", "enter", "enter")  # Modoc
+        crumb = app.active_pane.query_one(Breadcrumb)
+        assert "member 9•••••68B 2025-03" in crumb.render().plain
+        await press(pilot, "u", "up", "enter")  # reveal, audited
+        assert "member 91234568B 2025-03" in crumb.render().plain
+        await press(pilot, "u")
+        assert "member 9•••••68B 2025-03" in crumb.render().plain
+        await press(pilot, "3", "down", "down", "down", "enter", "e")  # 25 Modoc 2025-03
+        assert re.fullmatch(r"invoices-modoc-2025-03-\d{8}-\d{6}\.csv", app.last_export.name)

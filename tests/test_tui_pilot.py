@@ -321,6 +321,7 @@ async def test_filter_sort_export_copy_and_reveal(region, engine, tmp_path):
         await press(pilot, "e")
         exported = app.last_export
         assert exported is not None and exported.parent == tmp_path / "exports"
+        assert re.fullmatch(r"invoices-FY2024-25-\d{8}-\d{6}\.csv", exported.name)
         lines = exported.read_text().splitlines()
         assert lines[0].startswith("county_code,month,expected_total,billed_total")
         assert lines[1].startswith("48,2025-03,5760.00,0.00,0.00,0.00,")

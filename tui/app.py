@@ -3,7 +3,6 @@ the tests share."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -468,10 +467,10 @@ class WrpApp(App[None]):
 
     # -- over SSH -------------------------------------------------------------------------
     def copy_to_clipboard(self, text: str) -> None:
-        """OSC 52, wrapped for tmux when running inside it."""
+        """A plain OSC 52 (tmux forwards it with set-clipboard; no passthrough)."""
         self._clipboard = text
         if self._driver is not None:
-            self._driver.write(osc52(text, tmux=bool(os.environ.get("TMUX"))))
+            self._driver.write(osc52(text))
 
 
 # -- validation of typed values -----------------------------------------------------------

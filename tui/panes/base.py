@@ -8,8 +8,8 @@ levels, with the last result of each so that Escape is instant.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -41,6 +41,10 @@ class Step:
     result: LevelResult | None = None
     loaded_for: tuple | None = None  # the context key the result belongs to
     cursor: tuple[int, int] | None = None  # None: where the level starts it
+
+
+PERIOD = re.compile(r"FY\d{4}-\d{2}|\d{4}-\d{2}")  # a fiscal year or a month in a crumb
+COUNTY_IN_CRUMB = re.compile(r"^\d{2} ([A-Za-z]+)")  # `25 Modoc 2025-02` -> Modoc
 
 
 class FilterInput(Input, can_focus=False):
@@ -480,16 +484,27 @@ class Pane(Vertical):
         if step.result.figures.sort is not None:
             self.query_one(FigureTable).scroll_to_cursor()
 
+    def export_parts(self) -> tuple[str, ...]:
+        """What an export's name says: the pane, the county and the month or
+        fiscal year of the level shown (the context month when it names none)."""
+        ctx, step = self.wrp.context, self.step
+        crumb = step.level.crumb if step is not None else ""
+        period = PERIOD.search(crumb)
+        county = COUNTY_IN_CRUMB.match(crumb)
+        return (
+            self.id or "",
+            county.group(1).lower() if county else "",
+            period.group(0) if period else ctx.month.strftime("%Y-%m") if ctx else "",
+        )
+
     def action_export(self) -> None:
+        from tui.exporting import default_path, export_stem
+
         figures, ctx = self.figures, self.wrp.context
         if figures is None or ctx is None:
             return
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = "-".join(
-            "".join(ch if ch.isalnum() else "_" for ch in s.level.crumb)[:32] for s in self.stack
-        )
-        path = self.wrp.export_dir / f"wrp-{self.id}-{name}-{stamp}.csv"
-        self.run_export(figures, path)
+        stem = export_stem(*self.export_parts())
+        self.run_export(figures, default_path(self.wrp.export_dir, stem, "csv"))
 
     @work(thread=True, exit_on_error=False, group="export")
     def run_export(self, figures: Figures, path: Path) -> None:
@@ -540,7 +555,7 @@ class Pane(Vertical):
         asked = self.question()
         table = figures_table(figures, asked[0] if asked else None)
         crumb = self.step.level.crumb
-        path = default_path(self.wrp.export_dir, export_stem(self.id or "", crumb), "csv")
+        path = default_path(self.wrp.export_dir, export_stem(*self.export_parts()), "csv")
         extracts = self.wrp.engine.data_dir if self.wrp.engine else None
 
         def chosen(request) -> None:
