@@ -44,8 +44,11 @@ class ReportName(StrEnum):
     exceptions = "exceptions"
     supplementals = "supplementals"
     late_changes = "late-changes"
+    aging = "aging"
     projection = "projection"
+    projection_backtest = "projection-backtest"
     claims_lag = "claims-lag"
+    lag_triangle = "lag-triangle"
 
 
 class OutputFormat(StrEnum):
@@ -276,6 +279,10 @@ def report(
     else:
         shown = REPORTS[name.value].fields + (("suppressed",) if public else ())
         print_fitted(REPORTS[name.value].title, frame.select(shown))
+        if name is ReportName.projection_backtest:
+            from queries.backtest import summary
+
+            print_fitted("Mean error by kind of as-of date", summary(frame))
 
 
 def public_release(name: str, frame):

@@ -79,6 +79,10 @@ class Checklist:
             names = ", ".join(i.check for i in self.blocking)
             n = len(self.blocking)
             head = f"Not ready: {n} blocking check{'s' if n != 1 else ''} open ({names})"
+        elif county is not None and self.counties(county).height:
+            row = self.counties(county).row(0, named=True)
+            words = {"blocked": "Not ready", "ready": "Ready to invoice", "invoiced": "Invoiced"}
+            head = f"{words[row['verdict']]}: {row['reason']}"
         elif counts["blocked"]:
             n = counts["blocked"]
             head = f"Not ready: {n} count{'ies' if n != 1 else 'y'} blocked"

@@ -1,24 +1,34 @@
 """Claims lag completion factors and the year-end projection of the open fiscal year.
 
-Method (chain ladder, pooled over the seven counties so that Modoc's few
-claims borrow Solano's run-out pattern):
-1. Cumulative paid cost and users known per service month at each lag
-   (months from service month to paid month), from `claims_lag.sql`.
-2. Age-to-age factor lag k -> k+1: the sum over service months old enough to
-   have both of cumulative at k+1 divided by cumulative at k.
-3. Completion factor of a month of age a: 1 / product of the factors from a on
-   (1 once no later lag was ever seen) — the share of its final cost known now.
+Method (chain ladder by age in days, pooled over the seven counties so that
+Modoc's few claims borrow Solano's run-out pattern):
+1. Each service month's age on the as-of date D is counted in days from its
+   first day, so a month is read exactly as far as it has run out — on the
+   15th as on the 31st (a month-based lag would divide half a month's
+   payments by a whole month's completion).
+2. Development from the age of the month i months back to that of the month
+   i + 1 back: over the service months at least that old, the cost (users)
+   known at the older age divided by the cost (users) known at the younger.
+3. Completion factor of the month i months back: 1 / product of the
+   developments from i on (1 from MAX_LAG months) — the share of its final
+   cost known on D.
 4. A month's projected cost (users) = known so far / its completion factor.
-5. The open fiscal year's months not yet begun are projected at the mean of
-   the last three projected months at least one month old (the run rate).
+5. The month of the as-of date (still being served) and the months not yet
+   begun are projected at the run rate: the last three ended months (of any
+   fiscal year), their known figures summed over their completions summed.
 6. Year-end PUPM billed = billed so far + (projected user-months - users
    billed so far) x rate; variance = that - projected cost.
+
+`wrp-tui report projection-backtest` replays every month-end and mid-month
+as-of date of the data's completed fiscal years and prints each projection's
+error against the year's final figure.
 
 Factors are exact fractions; money is rounded half-up to cents at the end.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
@@ -33,9 +43,10 @@ CENT = Decimal("0.01")
 MAX_LAG = 24
 RUN_RATE_MONTHS = 3
 METHOD = (
-    "Chain ladder, factors pooled over all counties: each month's cost and users so far "
-    "÷ its completion factor; months not yet begun at the mean of the last "
-    f"{RUN_RATE_MONTHS} projected months aged 1+; PUPM billed at year end = billed so far "
+    "Chain ladder by age in days, factors pooled over all counties: each ended month's "
+    "cost and users so far ÷ its completion factor at its age on the as-of date; the "
+    f"current month and those not yet begun at the run rate of the last {RUN_RATE_MONTHS} "
+    "ended months (known ÷ completion); PUPM billed at year end = billed so far "
     "+ (projected user-months − users billed) × rate."
 )
 
@@ -51,7 +62,8 @@ def add_months(day: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class Completion:
-    """Completion factor by age (months since the service month), per measure."""
+    """Completion factor of the month `age` months back from the as-of
+    month, at its age in days on the as-of date, per measure."""
 
     cost: dict[int, Fraction]
     users: dict[int, Fraction]
@@ -68,43 +80,57 @@ def rounded(value: Fraction, places: int) -> Decimal:
     return Decimal(-units if value < 0 else units).scaleb(-places)
 
 
-def _cumulative(lag: pl.DataFrame, measure: str) -> dict[date, dict[int, Fraction]]:
-    """service month -> lag -> cumulative measure, pooled over counties."""
-    increments: dict[date, dict[int, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
-    for row in lag.iter_rows(named=True):
-        k = min(max(row["lag_months"], 0), MAX_LAG)
-        increments[row["service_month"]][k] += Fraction(row[measure])
-    cumulative = {}
-    for month, by_lag in increments.items():
-        running, out = Fraction(0), {}
-        for k in range(MAX_LAG + 1):
-            running += by_lag.get(k, Fraction(0))
-            out[k] = running
-        cumulative[month] = out
-    return cumulative
+def _run_out(lag_days: pl.DataFrame, measure: str) -> dict[date, tuple[list[int], list[Fraction]]]:
+    """service month -> (lags in days ascending, cumulative measure at each)."""
+    by_month: dict[date, dict[int, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    for month, lag, value in lag_days.select("service_month", "lag_days", measure).iter_rows():
+        by_month[month][max(lag, 0)] += Fraction(value)
+    run_out = {}
+    for month, by_lag in by_month.items():
+        lags = sorted(by_lag)
+        running, cumulative = Fraction(0), []
+        for lag in lags:
+            running += by_lag[lag]
+            cumulative.append(running)
+        run_out[month] = (lags, cumulative)
+    return run_out
 
 
-def completion_factors(lag: pl.DataFrame, as_of: date, measure: str) -> dict[int, Fraction]:
-    """Completion factor by age for `measure` ("paid" or "new_users")."""
-    cumulative = _cumulative(lag, measure)
+def _known_at(run_out: tuple[list[int], list[Fraction]], age: int) -> Fraction:
+    """The measure paid by `age` days after the month's first day."""
+    lags, cumulative = run_out
+    index = bisect_right(lags, age)
+    return cumulative[index - 1] if index else Fraction(0)
+
+
+def month_ages(as_of: date) -> dict[int, int]:
+    """Age in days on as_of of the month i months back (i = 0 .. MAX_LAG)."""
     current = date(as_of.year, as_of.month, 1)
-    ages = {m: months_between(m, current) for m in cumulative}
+    return {i: (as_of - add_months(current, -i)).days for i in range(MAX_LAG + 1)}
+
+
+def completion_factors(lag_days: pl.DataFrame, as_of: date, measure: str) -> dict[int, Fraction]:
+    """Completion factor by months back, at each month's age in days on as_of,
+    for `measure` ("paid" or "new_users") of `claims_lag_days.sql`."""
+    run_out = _run_out(lag_days, measure)
+    ages = month_ages(as_of)
+    month_age = {m: (as_of - m).days for m in run_out}
     development: dict[int, Fraction] = {}
-    for k in range(MAX_LAG):
-        old_enough = [m for m, a in ages.items() if a >= k + 1]
-        before = sum((cumulative[m][k] for m in old_enough), Fraction(0))
-        after = sum((cumulative[m][k + 1] for m in old_enough), Fraction(0))
-        development[k] = after / before if before and after else Fraction(1)
+    for i in range(MAX_LAG):
+        older = [m for m, a in month_age.items() if a >= ages[i + 1]]
+        before = sum((_known_at(run_out[m], ages[i]) for m in older), Fraction(0))
+        after = sum((_known_at(run_out[m], ages[i + 1]) for m in older), Fraction(0))
+        development[i] = after / before if before and after else Fraction(1)
     factors: dict[int, Fraction] = {MAX_LAG: Fraction(1)}
     for age in range(MAX_LAG - 1, -1, -1):
         factors[age] = factors[age + 1] / development[age]
     return factors
 
 
-def completion(lag: pl.DataFrame, as_of: date) -> Completion:
+def completion(lag_days: pl.DataFrame, as_of: date) -> Completion:
     return Completion(
-        cost=completion_factors(lag, as_of, "paid"),
-        users=completion_factors(lag, as_of, "new_users"),
+        cost=completion_factors(lag_days, as_of, "paid"),
+        users=completion_factors(lag_days, as_of, "new_users"),
     )
 
 
@@ -123,43 +149,55 @@ def completion_table(factors: Completion) -> pl.DataFrame:
 def project_months(
     lag: pl.DataFrame, as_of: date, fiscal_year: int, factors: Completion
 ) -> pl.DataFrame:
-    """Known and projected cost and users per county and month of `fiscal_year`."""
+    """Known and projected cost and users per county and month of `fiscal_year`.
+
+    Months whose service month has ended are lag-completed; the month of the
+    as-of date (still being served) and the months not yet begun are at the
+    run rate: the mean of the last RUN_RATE_MONTHS ended months, of whichever
+    fiscal year, lag-completed (a month only days old says little).
+    """
     current = date(as_of.year, as_of.month, 1)
     first, last = date(fiscal_year - 1, 7, 1), date(fiscal_year, 6, 1)
     known: dict[tuple[str, date], list[Fraction]] = defaultdict(lambda: [Fraction(0)] * 2)
-    for row in lag.iter_rows(named=True):
-        if first <= row["service_month"] <= last:
-            entry = known[(row["county_code"], row["service_month"])]
-            entry[0] += Fraction(row["paid"])
-            entry[1] += Fraction(row["new_users"])
-    counties = sorted({county for county, _ in known})
+    for county, month, paid, users in lag.select(
+        "county_code", "service_month", "paid", "new_users"
+    ).iter_rows():
+        entry = known[(county, month)]
+        entry[0] += Fraction(paid)
+        entry[1] += Fraction(users)
+    if not known:
+        return pl.DataFrame(schema=PROJECTED_MONTH_SCHEMA)
+    data_start = min(month for _, month in known)
+
+    def completed(county: str, month: date) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+        """Known cost and users, and the completion of each, of a county-month."""
+        cost, users = known.get((county, month), (Fraction(0), Fraction(0)))
+        age = months_between(month, current)
+        return cost, users, Completion.at(factors.cost, age), Completion.at(factors.users, age)
+
+    counties = sorted({county for county, month in known if first <= month <= last})
     rows = []
     for county in counties:
-        projected: list[tuple[date, Fraction, Fraction]] = []
+        ended = [add_months(current, -k) for k in range(1, RUN_RATE_MONTHS + 1)]
+        recent = [completed(county, m) for m in ended if m >= data_start]
+        recent = recent or [completed(county, current)]
+        # Known over completion, summed: each month weighs by how complete it
+        # is, so a month two weeks past its end moves the run rate less.
+        run_cost = sum((r[0] for r in recent), Fraction(0)) / sum(r[2] for r in recent)
+        run_users = sum((r[1] for r in recent), Fraction(0)) / sum(r[3] for r in recent)
         month = first
-        while month <= min(current, last):
-            cost, users = known.get((county, month), (Fraction(0), Fraction(0)))
-            age = months_between(month, current)
-            rows.append(
-                dict(
-                    county_code=county, month=month, age_months=age, basis="lag-completed",
-                    known_cost=cost, known_users=int(users),
-                    projected_cost=cost / Completion.at(factors.cost, age),
-                    projected_users=users / Completion.at(factors.users, age),
-                )
-            )  # fmt: skip
-            projected.append((month, rows[-1]["projected_cost"], rows[-1]["projected_users"]))
-            month = add_months(month, 1)
-        mature = [p for p in projected if months_between(p[0], current) >= 1] or projected
-        recent = mature[-RUN_RATE_MONTHS:]
-        run_cost = sum((p[1] for p in recent), Fraction(0)) / len(recent)
-        run_users = sum((p[2] for p in recent), Fraction(0)) / len(recent)
         while month <= last:
+            cost, users, cost_done, users_done = completed(county, month)
+            basis = "lag-completed"
+            projected_cost, projected_users = cost / cost_done, users / users_done
+            if month >= current:
+                basis = "run rate"
+                projected_cost, projected_users = max(run_cost, cost), max(run_users, users)
             rows.append(
                 dict(
                     county_code=county, month=month, age_months=months_between(month, current),
-                    basis="run rate", known_cost=Fraction(0), known_users=0,
-                    projected_cost=run_cost, projected_users=run_users,
+                    basis=basis, known_cost=cost, known_users=int(users),
+                    projected_cost=projected_cost, projected_users=projected_users,
                 )
             )  # fmt: skip
             month = add_months(month, 1)
@@ -167,12 +205,14 @@ def project_months(
         row["known_cost"] = rounded(row["known_cost"], 2)
         row["projected_cost"] = rounded(row["projected_cost"], 2)
         row["projected_users"] = rounded(row["projected_users"], 1)
-    schema = {
-        "county_code": pl.String, "month": pl.Date, "age_months": pl.Int64,
-        "basis": pl.String, "known_cost": pl.Decimal(38, 2), "known_users": pl.Int64,
-        "projected_cost": pl.Decimal(38, 2), "projected_users": pl.Decimal(38, 1),
-    }  # fmt: skip
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    return pl.DataFrame(rows, schema=PROJECTED_MONTH_SCHEMA, orient="row")
+
+
+PROJECTED_MONTH_SCHEMA = {
+    "county_code": pl.String, "month": pl.Date, "age_months": pl.Int64,
+    "basis": pl.String, "known_cost": pl.Decimal(38, 2), "known_users": pl.Int64,
+    "projected_cost": pl.Decimal(38, 2), "projected_users": pl.Decimal(38, 1),
+}  # fmt: skip
 
 
 def year_end(
@@ -245,10 +285,22 @@ def project_fiscal_year(
     return replace(every, months=every.months.filter(mine), year_end=every.year_end.filter(mine))
 
 
+def factors_on(engine: Engine, as_of: date) -> Completion:
+    """The pooled completion factors as known on as_of."""
+    return engine.remember(
+        ("completion", as_of), lambda: completion(engine.run("claims_lag_days", as_of=as_of), as_of)
+    )
+
+
+def projected_months(engine: Engine, as_of: date, year: int) -> pl.DataFrame:
+    """Known and projected cost and users per county and month of `year`."""
+    lag = engine.run("claims_lag", as_of=as_of)  # every county: known per county-month
+    return project_months(lag, as_of, year, factors_on(engine, as_of))
+
+
 def _project(engine: Engine, as_of: date, year: int) -> Projection:
-    lag = engine.run("claims_lag", as_of=as_of)  # every county: factors are pooled
-    factors = completion(lag, as_of)
-    months = project_months(lag, as_of, year, factors)
+    factors = factors_on(engine, as_of)
+    months = projected_months(engine, as_of, year)
     invoices = engine.run("invoices", as_of=as_of, fiscal_year=year)
     billed = (
         engine.run("reconciliation", as_of=as_of, fiscal_year=year)

@@ -26,7 +26,7 @@ class Filters:
 @dataclass(frozen=True)
 class Report:
     name: str
-    question: str  # queries/<question>.sql (year_end_projection is Python)
+    question: str  # queries/<question>.sql, or one of COMPUTED
     fields: tuple[str, ...]  # the contract's fields, in order
     filters: tuple[str, ...]  # which Filters the report honours
     title: str
@@ -99,6 +99,31 @@ REPORTS: dict[str, Report] = {
             "Year-end projection of the open fiscal year (chain ladder)",
         ),
         Report(
+            "aging", "unpaid_invoices",
+            ("invoice_id", "county_code", "month", "invoice_type", "issued_date",
+             "total_amount", "paid", "outstanding", "age_days", "bucket"),
+            ("county", "fiscal_year", "month"),
+            "Unpaid invoices of every year, oldest first: days since issue and bucket",
+        ),
+        Report(
+            "projection-backtest", "projection_backtest",
+            ("as_of", "kind", "fiscal_year", "projected_cost", "final_cost", "cost_error_pct",
+             "county_mean_abs_error_pct", "projected_user_months", "final_user_months",
+             "user_months_error_pct"),
+            (),
+            "Year-end projection replayed at every month-end and mid-month of the completed "
+            "fiscal years, against the final figures",
+        ),
+        Report(
+            "lag-triangle", "lag_triangle",
+            ("label", "service_month", "age_months", "paid", "cost_complete_pct",
+             "projected_paid", "users", "users_complete_pct", "projected_users",
+             *(f"lag_{k}" for k in range(13))),
+            ("county", "month"),
+            "Claims lag triangle: cumulative paid by lag as % of projected final cost",
+            computing=("county", "month"),
+        ),
+        Report(
             "claims-lag", "claims_lag",
             ("county_code", "service_month", "lag_months", "paid", "new_users"),
             ("county",),
@@ -110,6 +135,32 @@ REPORTS: dict[str, Report] = {
 
 # Date columns that name a month ("YYYY-MM" in JSON) beside `month` and `*_month`.
 MONTH_COLUMNS = frozenset(("invoiced_through",))
+
+
+def _year_end(engine: Engine, filters: Filters) -> pl.DataFrame:
+    return project_fiscal_year(
+        engine, filters.as_of, fiscal_year=filters.fiscal_year, county=filters.county
+    ).year_end
+
+
+def _backtest(engine: Engine, filters: Filters) -> pl.DataFrame:
+    from queries.backtest import backtest
+
+    return backtest(engine, filters.as_of)
+
+
+def _lag_triangle(engine: Engine, filters: Filters) -> pl.DataFrame:
+    from queries.lag import triangle_on
+
+    return triangle_on(engine, filters.as_of, filters.month, filters.county)
+
+
+# Reports computed in Python (queries/projection.py, backtest.py, lag.py), not one SQL file.
+COMPUTED = {
+    "year_end_projection": _year_end,
+    "projection_backtest": _backtest,
+    "lag_triangle": _lag_triangle,
+}
 FILTER_COLUMNS = {"county": "county_code", "fiscal_year": "fiscal_year", "month": "month"}
 
 
@@ -137,10 +188,8 @@ def run_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
         raise DataError("Unknown report", f"{name!r}; choose one of {', '.join(REPORTS)}")
     report = REPORTS[name]
     filters = resolve(engine, filters)
-    if report.question == "year_end_projection":
-        frame = project_fiscal_year(
-            engine, filters.as_of, fiscal_year=filters.fiscal_year, county=filters.county
-        ).year_end
+    if report.question in COMPUTED:
+        frame = COMPUTED[report.question](engine, filters)
     else:
         params: dict[str, Any] = {"as_of": filters.as_of}
         if "month" in report.computing:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 import pytest
@@ -42,13 +43,22 @@ def run_cli(*args):
 
 
 # -- lag factors and projection, on a triangle small enough to do by hand ----
-# Service months at as-of 2024-09-20: Jul (age 2), Aug (age 1), Sep (age 0).
-#   Jul: 100 paid at lag 0, 50 at lag 1, 10 at lag 2  -> cumulative 100, 150, 160
-#   Aug: 120 at lag 0, 60 at lag 1                    -> cumulative 120, 180
-#   Sep:  90 at lag 0                                 -> cumulative  90
-# f(0->1) = (150 + 180) / (100 + 120) = 1.5; f(1->2) = 160 / 150 = 16/15.
-# Completion: age 2 = 1, age 1 = 15/16 = 0.9375, age 0 = 1 / (1.5 * 16/15) = 0.625.
-# Projected: Jul 160, Aug 180 / 0.9375 = 192, Sep 90 / 0.625 = 144.
+# As of 2024-09-20 the months' ages in days are Sep 19, Aug 50, Jul 81.
+#   Jul: 100 paid at day 10, 50 at day 40, 10 at day 70 -> known at 19/50/81: 100, 150, 160
+#   Aug: 120 at day 10, 60 at day 45                    -> known at 19/50: 120, 180
+#   Sep:  90 at day 15                                  -> known at 19: 90
+# Development 19 -> 50 days (Jul, Aug) = (150 + 180) / (100 + 120) = 1.5;
+# 50 -> 81 days (Jul) = 160 / 150 = 16/15.
+# Completion: Jul 1, Aug 15/16 = 0.9375, Sep 1 / (1.5 * 16/15) = 0.625.
+LAG_DAYS = pl.DataFrame(
+    {
+        "service_month": [date(2024, 7, 1)] * 3 + [date(2024, 8, 1)] * 2 + [date(2024, 9, 1)],
+        "lag_days": [10, 40, 70, 10, 45, 15],
+        "paid": [Decimal(x) for x in ("100", "50", "10", "120", "60", "90")],
+        "new_users": [10, 5, 1, 12, 6, 9],
+    }
+)
+# The same payments by whole months of lag, for one county (what is known so far).
 TRIANGLE = pl.DataFrame(
     {
         "county_code": ["25"] * 6,
@@ -62,43 +72,56 @@ AS_OF = date(2024, 9, 20)
 
 
 def test_completion_factors_by_hand():
-    factors = completion_factors(TRIANGLE, AS_OF, "paid")
+    factors = completion_factors(LAG_DAYS, AS_OF, "paid")
     assert factors[2] == 1
     assert factors[1] == Decimal("0.9375")
     assert factors[0] == Decimal("0.625")
     # Users develop the same way here: 15/10 then 16/15.
-    assert completion_factors(TRIANGLE, AS_OF, "new_users")[0] == Decimal("0.625")
+    assert completion_factors(LAG_DAYS, AS_OF, "new_users")[0] == Decimal("0.625")
+
+
+def test_a_partial_month_is_read_at_its_age_in_days():
+    # Mid-month, as of Sep 5 (Sep 4 days, Aug 35, Jul 66 days old): Jul's 50 at day
+    # 40 is known, its 10 at day 70 not yet. Development 4 -> 35 days: nothing was
+    # paid by day 4, so 1; 35 -> 66 days (Jul): 150 / 100 = 1.5 — Aug, 35 days
+    # old, is 2/3 complete; on a whole-month lag it would count as complete.
+    early = LAG_DAYS.filter(pl.col("service_month") + pl.duration(days=pl.col("lag_days"))
+                            <= date(2024, 9, 5))  # fmt: skip
+    factors = completion_factors(early, date(2024, 9, 5), "paid")
+    assert (factors[2], factors[1]) == (1, Fraction(2, 3))
 
 
 def test_project_months_and_year_end_by_hand():
     factors = Completion(
-        cost=completion_factors(TRIANGLE, AS_OF, "paid"),
-        users=completion_factors(TRIANGLE, AS_OF, "new_users"),
+        cost=completion_factors(LAG_DAYS, AS_OF, "paid"),
+        users=completion_factors(LAG_DAYS, AS_OF, "new_users"),
     )
     months = project_months(TRIANGLE, AS_OF, 2025, factors)
     assert months.height == 12
-    head = months.head(3).select("month", "known_cost", "projected_cost", "projected_users")
+    head = months.head(3).select("month", "basis", "known_cost", "projected_cost")
+    # Sep is still being served: at the run rate of the ended months Jul and Aug
+    # (no June in the data): known / completion summed = 340 / 1.9375 = 175.48.
     assert head.rows() == [
-        (date(2024, 7, 1), Decimal("160.00"), Decimal("160.00"), Decimal("16.0")),
-        (date(2024, 8, 1), Decimal("180.00"), Decimal("192.00"), Decimal("19.2")),
-        (date(2024, 9, 1), Decimal("90.00"), Decimal("144.00"), Decimal("14.4")),
+        (date(2024, 7, 1), "lag-completed", Decimal("160.00"), Decimal("160.00")),
+        (date(2024, 8, 1), "lag-completed", Decimal("180.00"), Decimal("192.00")),
+        (date(2024, 9, 1), "run rate", Decimal("90.00"), Decimal("175.48")),
     ]
-    # Oct-Jun (9 months) at the run rate of the months aged 1+: (160 + 192) / 2 = 176.
     rest = months.filter(pl.col("basis") == "run rate")
-    assert rest.height == 9
-    assert set(rest["projected_cost"].to_list()) == {Decimal("176.00")}
-    assert set(rest["projected_users"].to_list()) == {Decimal("17.6")}
-    # Year: 160 + 192 + 144 + 9 x 176 = 2080.00; users 16 + 19.2 + 14.4 + 9 x 17.6 = 208.0
+    assert rest.height == 10
+    assert set(rest["projected_cost"].to_list()) == {Decimal("175.48")}
+    # users: (16 + 18) / 1.9375 = 17.548 -> 17.5
+    assert set(rest["projected_users"].to_list()) == {Decimal("17.5")}
+    # Year: 160 + 192 + 10 x 175.48 = 2106.80; users 16 + 19.2 + 10 x 17.5 = 210.2
     billed = pl.DataFrame(
         {"county_code": ["25"], "pupm_billed": [Decimal("300.00")], "billed_users": [30]}
     )
     (row,) = year_end(months, billed, {"25": Decimal("10.00")}).to_dicts()
-    assert row["projected_cost"] == Decimal("2080.00")
-    assert row["projected_user_months"] == Decimal("208.0")
-    # 300.00 billed + (208.0 - 30) x 10.00 = 2080.00: break even.
-    assert row["projected_pupm_billed"] == Decimal("2080.00")
-    assert row["projected_variance"] == Decimal("0.00")
-    assert row["break_even_pupm"] == Decimal("10.00")
+    assert row["projected_cost"] == Decimal("2106.80")
+    assert row["projected_user_months"] == Decimal("210.2")
+    # 300.00 billed + (210.2 - 30) x 10.00 = 2102.00; variance 2102.00 - 2106.80.
+    assert row["projected_pupm_billed"] == Decimal("2102.00")
+    assert row["projected_variance"] == Decimal("-4.80")
+    assert row["break_even_pupm"] == Decimal("10.02")  # 2106.80 / 210.2
 
 
 # -- late changes and supplementals on the rules fixture ----------------------

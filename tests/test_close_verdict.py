@@ -46,7 +46,14 @@ def test_the_verdict_by_hand(rules):
     # Shasta: its missing rate, named by year, then the region-wide check.
     assert reasons["45"] == ("missing_rate FY2024-25; "
                              "eligibility_before_month (eligibility runs to 2024-07)")  # fmt: skip
+    # For one county the verdict names its reason.
+    assert result.verdict("48") == (
+        "Not ready: eligibility_before_month (eligibility runs to 2024-07)"
+        " · counties blocked 1, ready 0, invoiced 0"
+    )
     july = checklist(Engine(Settings(rules)), JULY, AS_OF)
+    assert july.verdict("48").startswith("Ready to invoice: rate and users known")
+    assert july.verdict("25").startswith("Invoiced: ORIGINAL issued 2024-08-15")
     assert dict(july.readiness.select("county_code", "verdict").iter_rows())["48"] == "ready"
     assert july.verdict() == ("Not ready: 1 blocking check open (missing_rate) · counties "
                               "blocked 5, ready 1, invoiced 1")  # fmt: skip

@@ -480,9 +480,7 @@ class Pane(Vertical):
         if message.generation != self.generation or step is None or step.result is None:
             return
         step.result = message.result
-        await self.show_result(step)
-        if step.result.figures.sort is not None:
-            self.query_one(FigureTable).scroll_to_cursor()
+        await self.show_result(step)  # the new grid scrolls to the sorted column itself
 
     def export_parts(self) -> tuple[str, ...]:
         """What an export's name says: the pane, the county and the month or

@@ -12,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 from functools import partial
-from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -22,15 +20,8 @@ from rich.text import Text
 
 from queries import display
 from queries.close import CLOSE_CHECKS, checklist
-from queries.projection import (
-    METHOD,
-    Completion,
-    add_months,
-    completion,
-    months_between,
-    project_fiscal_year,
-    rounded,
-)
+from queries.lag import EXPECTED, LAGS, lag_label, month_by_county, triangle_on
+from queries.projection import METHOD, months_between, project_fiscal_year
 from queries.reports import Filters, run_report
 from tui.context import Context, first_of_month, fiscal_year_of
 from tui.presenting import ALERT_STYLE, Column, Figures, present
@@ -322,70 +313,7 @@ def supplementals_root(ctx: Context) -> Level:
                  enter_hint="the month's invoices", fixed_columns=2)  # fmt: skip
 
 
-# -- claims lag triangle ---------------------------------------------------------------------
-LAGS = 13  # lag 0 .. 11, then 12+
-TRIANGLE_MONTHS = 12  # service months shown before the month being closed
-EXPECTED = "Expected"  # the completion-factor row
-
-
-def lag_label(k: int) -> str:
-    return f"Lag {k}+" if k == LAGS - 1 else f"Lag {k}"
-
-
-def _percent(value: Fraction) -> float:
-    return float(rounded(value * 100, 2))
-
-
-def lag_triangle(lag: pl.DataFrame, factors: Completion, as_of: date,
-                 first: date) -> pl.DataFrame:  # fmt: skip
-    """Service months (rows, newest first) x lag (columns): cumulative paid as
-    a % of the month's projected final cost; the first row holds the completion
-    factors, so that the newest months sit right under what they should reach."""
-    current = first_of_month(as_of)
-    paid: dict[date, list[Fraction]] = {}
-    users: dict[date, int] = {}
-    for row in lag.iter_rows(named=True):
-        month = row["service_month"]
-        if not first <= month <= current:
-            continue
-        k = min(max(row["lag_months"], 0), LAGS - 1)
-        paid.setdefault(month, [Fraction(0)] * LAGS)[k] += Fraction(row["paid"])
-        users[month] = users.get(month, 0) + row["new_users"]
-    rows = [
-        {
-            "label": EXPECTED,
-            "service_month": None,
-            "age_months": None,
-            **{f"lag_{k}": _percent(Completion.at(factors.cost, k)) for k in range(LAGS)},
-        }
-    ]
-    month = current
-    while month >= first:
-        age = months_between(month, current)
-        cumulative = list(accumulate(paid.get(month, [Fraction(0)] * LAGS)))
-        known, people = cumulative[-1], users.get(month, 0)
-        cost_done = Completion.at(factors.cost, age)
-        users_done = Completion.at(factors.users, age)
-        rows.append({
-            "label": display.month_label(month), "service_month": month, "age_months": age,
-            "paid": rounded(known, 2), "cost_complete_pct": _percent(cost_done),
-            "projected_paid": rounded(known / cost_done, 2),
-            "users": people, "users_complete_pct": _percent(users_done),
-            "projected_users": rounded(people / users_done, 1),
-            **{f"lag_{k}": _percent(cumulative[k] * cost_done / known)
-               if known and k <= age else None for k in range(LAGS)},
-        })  # fmt: skip
-        month = add_months(month, -1)
-    schema = {
-        "label": pl.String, "service_month": pl.Date, "age_months": pl.Int64,
-        "paid": pl.Decimal(38, 2), "cost_complete_pct": pl.Float64,
-        "projected_paid": pl.Decimal(38, 2), "users": pl.Int64,
-        "users_complete_pct": pl.Float64, "projected_users": pl.Decimal(38, 1),
-        **{f"lag_{k}": pl.Float64 for k in range(LAGS)},
-    }  # fmt: skip
-    return pl.DataFrame(rows, schema=schema)
-
-
+# -- claims lag triangle (computed in queries/lag.py) ---------------------------------------
 def _lag_row_style(row: dict[str, Any]) -> str | None:
     return "italic" if row["label"] == EXPECTED else None
 
@@ -404,11 +332,7 @@ LAG_COLUMNS = (
 
 
 def load_lag(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
-    every = run_report(engine, "claims-lag", Filters(as_of=ctx.as_of))
-    factors = completion(every, ctx.as_of)  # pooled over the counties, as the projection
-    lag = every.filter(pl.col("county_code") == ctx.county) if ctx.county else every
-    first = add_months(min(ctx.month, first_of_month(ctx.as_of)), -TRIANGLE_MONTHS)
-    frame = lag_triangle(lag, factors, ctx.as_of, first)
+    frame = triangle_on(engine, ctx.as_of, ctx.month, ctx.county)
     closing = frame.filter(pl.col("service_month") == ctx.month)
     notes = []
     if closing.height:
@@ -423,7 +347,8 @@ def load_lag(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     notes.append(
         Text(
             "Cells: paid by that lag as % of the month's projected final cost. Expected: the "
-            "completion factor at that age (chain ladder, pooled over all counties).",
+            "completion of a month that age on this day of the month (chain ladder by age in "
+            "days, pooled over all counties).",
             style="dim",
         )
     )
@@ -452,29 +377,13 @@ LAG_COUNTY_COLUMNS = (
 
 
 def load_lag_counties(month: date, engine: Engine, ctx: Context, mask: bool) -> LevelResult:
-    every = run_report(engine, "claims-lag", Filters(as_of=ctx.as_of))
-    factors = completion(every, ctx.as_of)
+    frame = month_by_county(engine, ctx.as_of, month, ctx.county)
     age = months_between(month, first_of_month(ctx.as_of))
-    cost_done, users_done = Completion.at(factors.cost, age), Completion.at(factors.users, age)
-    rows = []
-    for (county,), group in every.filter(pl.col("service_month") == month).group_by(
-        ["county_code"], maintain_order=True
-    ):
-        if ctx.county and county != ctx.county:
-            continue
-        known = Fraction(sum(group["paid"].to_list(), Decimal(0)))
-        people = int(group["new_users"].sum())
-        rows.append({"county_code": county, "paid": rounded(known, 2),
-                     "projected_paid": rounded(known / cost_done, 2), "users": people,
-                     "projected_users": rounded(people / users_done, 1)})  # fmt: skip
-    schema = {"county_code": pl.String, "paid": pl.Decimal(38, 2),
-              "projected_paid": pl.Decimal(38, 2), "users": pl.Int64,
-              "projected_users": pl.Decimal(38, 1)}  # fmt: skip
-    frame = pl.DataFrame(rows, schema=schema).sort("county_code")
+    done = frame.row(0, named=True) if frame.height else {}
     note = line(
         Text(f"Age {age}", style="dim"),
-        key_value("cost complete", display.percent(_percent(cost_done))),
-        key_value("users complete", display.percent(_percent(users_done))),
+        key_value("cost complete", display.percent(done.get("cost_complete_pct"))),
+        key_value("users complete", display.percent(done.get("users_complete_pct"))),
         Text("(pooled factors)", style="dim"),
     )
     return LevelResult(present(frame, LAG_COUNTY_COLUMNS, mask_members=mask), (note,))

@@ -14,7 +14,7 @@ from rich.text import Text
 from queries import display
 from queries.billing import invoice_totals, is_to_invoice
 from queries.reference import COUNTIES
-from queries.reports import run_report
+from queries.reports import Filters, run_report
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
@@ -159,6 +159,48 @@ def aging_notes(engine: Engine, ctx: Context) -> list[Text]:
         (f" · {int(aging['unpaid_invoices'].sum()):,} unpaid invoices", "dim"),
     )
     return [header, worst]
+
+
+# -- every unpaid invoice of every year, oldest first -----------------------------------------
+AGING_COLUMNS = (
+    Column("invoice_id", "Invoice"),
+    Column("county_code", "County", "county"),
+    Column("month", "Month", "month"),
+    Column("age_days", "Age d", "count"),
+    Column("bucket", "Bucket", style=lambda r: ALERT_STYLE if r["bucket"] == "over 90" else None),
+    Column("outstanding", "Outstanding", "money"),
+    Column("total_amount", "Total", "money"),
+    Column("paid", "Paid", "money"),
+    Column("invoice_type", "Type"),
+    Column("issued_date", "Issued", "date"),
+)
+BUCKETS = ("0-30", "31-60", "61-90", "over 90")
+
+
+def load_aging(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    frame = run_report(engine, "aging", Filters(as_of=ctx.as_of, county=ctx.county))
+    by_bucket = line(
+        Text("Unpaid", style="dim"),
+        *(key_value(f"{b} d", display.money(total(frame.filter(pl.col("bucket") == b),
+                                                   "outstanding"))) for b in BUCKETS),
+    )  # fmt: skip
+    notes = (
+        line(key_value("Unpaid invoices", display.count(frame.height)),
+             key_value("outstanding", display.money(total(frame, "outstanding"))),
+             Text("every fiscal year, oldest first", style="dim")),
+        by_bucket,
+    )  # fmt: skip
+    return LevelResult(present(frame, AGING_COLUMNS, mask_members=mask), notes)
+
+
+def aging_level() -> Level:
+    return Level(
+        "Unpaid invoices by age",
+        load_aging,
+        drill_to_payments,
+        enter_hint="the invoice's payments",
+        query=report_query("aging", lambda ctx: Filters(as_of=ctx.as_of, county=ctx.county)),
+    )
 
 
 def drill_to_month(figures: Figures, row: int, _column: int, _ctx: Context) -> Level:

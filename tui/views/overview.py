@@ -83,6 +83,13 @@ def invoice_note(engine: Engine, ctx: Context) -> Text:
     ]
     if sums.to_invoice_months:  # not drift: no ORIGINAL yet (contract v1.1)
         parts.append(key_value("to invoice", display.money(sums.to_invoice), "bold yellow"))
+    unpaid = run_report(engine, "aging", Filters(as_of=ctx.as_of, county=ctx.county))
+    if unpaid.height:  # oldest first
+        oldest = unpaid.row(0, named=True)
+        parts.append(key_value(
+            "· oldest unpaid", f"{oldest['invoice_id']} {display.money(oldest['outstanding'])} "
+            f"{oldest['age_days']:,} d", ALERT_STYLE if oldest["bucket"] == "over 90" else "bold",
+        ))  # fmt: skip
     return line(*parts)
 
 

@@ -3,6 +3,7 @@ year, then the month-by-month running variance."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -12,10 +13,11 @@ from rich.text import Text
 from queries import display
 from queries.reports import run_report
 from tui.context import Context
-from tui.presenting import NEGATIVE_STYLE, Column, Figures, present, signed_bars
+from tui.presenting import ALERT_STYLE, NEGATIVE_STYLE, Column, Figures, present, signed_bars
 from tui.views import Level, LevelResult, key_value, line, negative_style, percent_of
 from tui.views.console import asked, report_query
 from tui.views.invoices import total
+from tui.views.users import claim_lines_level
 
 if TYPE_CHECKING:
     from queries.engine import Engine
@@ -44,7 +46,7 @@ RECONCILIATION_COLUMNS = (
     Column("break_even_pupm", "Break-even PUPM", "money"),
 )
 # One line at 80 columns; pane 6 › Projection states the whole method.
-YEAR_END_METHOD = "YE method: so far ÷ lag completion factor, months ahead at run rate (pane 6)"
+YEAR_END_METHOD = "YE method: so far ÷ completion at its age in days, the rest at run rate (pane 6)"
 
 
 def fiscal_year_totals(frame: pl.DataFrame) -> Text:
@@ -178,9 +180,100 @@ def load_months(county: str, fiscal_year: int, engine: Engine, ctx: Context,
     )
 
 
+def drill_to_levels(county: str, fiscal_year: int, figures: Figures, row: int, _column: int,
+                    _ctx: Context) -> Level:  # fmt: skip
+    return levels_level(county, fiscal_year, figures.row(row)["month"])
+
+
 def months_level(county: str, fiscal_year: int) -> Level:
     return Level(
         f"{display.county_label(county)} {display.fiscal_year_label(fiscal_year)} by month",
         partial(load_months, county, fiscal_year),
+        partial(drill_to_levels, county, fiscal_year),
+        enter_hint="the month's cost by level of care",
         query=asked("reconciliation_months", "as_of", county=county, fiscal_year=fiscal_year),
     )
+
+
+# -- what the cost went on: levels of care, then the members who cost most ------------------
+LEVEL_COLUMNS = (
+    Column("level_of_care", "Level"),
+    Column("level_name", "Name"),
+    Column("claims_cost", "Claims cost", "money"),
+    Column("cost_share_pct", "Share", "percent"),
+    Column("users", "Users", "count"),
+    Column("cost_per_user", "Per user", "money"),
+    Column("lines", "Lines", "count"),
+)
+
+
+def load_levels(county: str, fiscal_year: int, month: date | None, engine: Engine, ctx: Context,
+                mask: bool) -> LevelResult:  # fmt: skip
+    frame = engine.run("cost_by_level", as_of=ctx.as_of, county=county,
+                       fiscal_year=fiscal_year, month=month)  # fmt: skip
+    note = line(
+        key_value("Claims cost", display.money(total(frame, "claims_cost"))),
+        Text("= the month's claims cost in reconciliation; ↵ the members who cost most",
+             style="dim"),
+    )  # fmt: skip
+    return LevelResult(present(frame, LEVEL_COLUMNS, mask_members=mask), (note,))
+
+
+def drill_to_top_members(county: str, fiscal_year: int, month: date | None, figures: Figures,
+                         row: int, _column: int, _ctx: Context) -> Level:  # fmt: skip
+    level = figures.row(row)["level_of_care"]
+    return top_members_level(county, fiscal_year, month, level)
+
+
+def levels_level(county: str, fiscal_year: int, month: date | None) -> Level:
+    period = display.month_label(month) if month else display.fiscal_year_label(fiscal_year)
+    return Level(
+        f"{period} by level of care",
+        partial(load_levels, county, fiscal_year, month),
+        partial(drill_to_top_members, county, fiscal_year, month),
+        enter_hint="the members who cost most at that level",
+        query=asked("cost_by_level", "as_of", county=county, fiscal_year=fiscal_year,
+                    month=month),
+    )  # fmt: skip
+
+
+TOP_MEMBER_COLUMNS = (
+    Column("member_id", "Member", "member"),
+    Column("claims_cost", "Claims cost", "money"),
+    Column("cost_share_pct", "Share", "percent"),
+    Column("lines", "Lines", "count"),
+    Column("months", "Months", "count"),
+    Column("levels", "Levels"),
+)
+
+
+def load_top_members(county: str, fiscal_year: int, month: date | None, level: str | None,
+                     engine: Engine, ctx: Context, mask: bool) -> LevelResult:  # fmt: skip
+    frame = engine.run("top_cost_members", as_of=ctx.as_of, county=county,
+                       fiscal_year=fiscal_year, month=month, level=level)  # fmt: skip
+    note = line(
+        key_value("Top", display.count(frame.height)),
+        key_value("claims cost", display.money(total(frame, "claims_cost"))),
+        Text("member IDs masked (u reveals)" if mask else "member IDs REVEALED (u masks)",
+             style="dim" if mask else ALERT_STYLE),
+    )  # fmt: skip
+    return LevelResult(present(frame, TOP_MEMBER_COLUMNS, mask_members=mask), (note,))
+
+
+def drill_to_member_lines(month: date | None, figures: Figures, row: int, _column: int,
+                          _ctx: Context) -> Level | str:  # fmt: skip
+    if month is None:
+        return "Pick a month (one level up) to see a member's claim lines"
+    return claim_lines_level(figures.row(row)["member_id"], month)
+
+
+def top_members_level(county: str, fiscal_year: int, month: date | None,
+                      level: str | None) -> Level:  # fmt: skip
+    return Level(
+        f"top members{' at ' + level if level else ''}",
+        partial(load_top_members, county, fiscal_year, month, level),
+        partial(drill_to_member_lines, month),
+        enter_hint="the member's claim lines",
+        query=asked("top_cost_members", "as_of", county=county, fiscal_year=fiscal_year,
+                    month=month, level=level),
+    )  # fmt: skip
