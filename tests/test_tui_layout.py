@@ -161,3 +161,31 @@ async def test_the_revealed_id_shows_in_the_breadcrumb_and_exports_are_short(reg
         assert "member 9•••••68B 2025-03" in crumb.render().plain
         await press(pilot, "3", "down", "down", "down", "enter", "e")  # 25 Modoc 2025-03
         assert re.fullmatch(r"invoices-modoc-2025-03-\d{8}-\d{6}\.csv", app.last_export.name)
+
+
+async def test_g_draws_a_chart_of_the_table_and_back(region, engine):
+    app = make_app(region)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "3", "g")  # billed vs paid, every county of the month
+        pane = app.active_pane
+        view = pane.query_one("ChartView")
+        assert view.display and not pane.query_one("FigureTable").display
+        drawn = view.plt.uncolorize(view.plt.build())
+        month = run_report(engine, "invoices", Filters(month=date(2025, 3, 1)))
+        billed = sum(month["billed_total"], Decimal("0"))
+        assert f"billed {display.money(billed)}" in drawn and "paid $0.00" in drawn
+        assert "12 Hum" in drawn and "48 Sol" in drawn and "$0" in drawn
+        assert "g table" in str(pane.query_one(".status").render())
+        await press(pilot, "g")
+        assert not view.display and pane.query_one("FigureTable").display
+        await press(pilot, "2", "g")  # users per county, a digit per county
+        view = app.active_pane.query_one("ChartView")
+        drawn = view.plt.uncolorize(view.plt.build())
+        assert "1 Hum" in drawn and "7 Sol" in drawn and "Mar" in drawn
+        assert "7" in drawn.split("Mar")[0]  # Solano's line is drawn
+        await press(pilot, "5", "g")  # variance by month
+        view = app.active_pane.query_one("ChartView")
+        assert "Variance by month" in view.plt.uncolorize(view.plt.build())
+        await press(pilot, "4")
+        assert app.active_pane.check_action("chart", ()) is False  # adequacy has no chart

@@ -36,3 +36,19 @@ def test_pane(snap_compare, region, monkeypatch, pane, size):
     monkeypatch.chdir(region.parent)
     app = make_app(Path(region.name), region.parent)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=open_pane)
+
+
+def test_chart_without_colour(snap_compare, region, monkeypatch):
+    """Pane 3's chart (g) at 80x24 with NO_COLOR: markers and the legend tell
+    billed from paid."""
+    async def open_chart(pilot):
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(region.parent)
+    app = make_app(Path(region.name), region.parent)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_chart)

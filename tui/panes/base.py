@@ -73,6 +73,7 @@ class Pane(Vertical):
         Binding("q", "open_sql", "SQL", show=False, tooltip="Open the query in the console (7)"),
         Binding("v", "toggle_view", "Month/year", show=False,
                 tooltip="Invoices: the context month or the whole fiscal year"),
+        Binding("g", "chart", "Chart", show=False, tooltip="A chart of the table, or the table"),
         Binding("n", "notes", "Notes", show=False, tooltip="Every line under the table, or fold"),
     ]
     MIN_TABLE_ROWS: ClassVar[int] = 12  # rows the notes leave to the table when folded
@@ -108,6 +109,7 @@ class Pane(Vertical):
         self.generation = 0
         self.loading_now = False
         self.view = 0  # which of `views` the top level is
+        self.charting = False  # `g`: the level's chart in place of its table
 
     @property
     def wrp(self) -> WrpApp:
@@ -128,6 +130,9 @@ class Pane(Vertical):
             return len(self.stack) > 1 or self.loading_now or filtered
         if action == "toggle_view":
             return len(self.views) > 1
+        if action == "chart":
+            step = self.step
+            return step is not None and step.result is not None and step.result.chart is not None
         return True
 
     # -- what subclasses provide ---------------------------------------------------
@@ -288,11 +293,38 @@ class Pane(Vertical):
             step.cursor = self.start_cursor(step)
         await table.show(result.figures, cursor=step.cursor,
                          fixed_columns=step.level.fixed_columns, focus=self.is_active)  # fmt: skip
+        self.show_chart(result)
         self.query_one(Notes).show_lines(result.lines)
         self.show_crumbs()
         self.fold_notes()
         self.call_after_refresh(self.fold_notes)  # again once the grid knows its scrollbar
         self.show_status()
+
+    # -- the chart (`g`) ----------------------------------------------------------------------
+    def action_chart(self) -> None:
+        step = self.step
+        if step is None or step.result is None or step.result.chart is None:
+            return
+        self.charting = not self.charting
+        self.show_chart(step.result)
+        self.show_status()
+
+    def show_chart(self, result: LevelResult) -> None:
+        """The chart in place of the table while charting, if the level has one."""
+        charted = self.charting and result.chart is not None
+        if charted and not self.query("ChartView"):
+            from tui.widgets.chart import ChartView  # plotext loads on the first `g`
+
+            self.mount(ChartView(), after=self.query_one(FigureTable))
+        for view in self.query("ChartView"):
+            view.display = charted
+            if charted:
+                view.show_chart(result.chart)
+                if self.is_active:
+                    view.focus()  # the pane's keys (g, esc, /) reach it from the chart
+        self.query_one(FigureTable).display = not charted
+        if not charted and self.is_active:
+            self.query_one(FigureTable).focus_grid()
 
     def start_cursor(self, step: Step) -> tuple[int, int]:
         """Row 0, on the level's start column (the context month) when it has one."""
@@ -357,6 +389,8 @@ class Pane(Vertical):
         keys = []
         if step.level.drill is not None and figures.row_count:
             keys.append(f"↵ {step.level.enter_hint}")
+        if step.result is not None and step.result.chart is not None:
+            keys.append("g table" if self.charting else "g chart")
         if len(self.stack) > 1:
             keys.append("esc back")
         elif len(self.views) > 1:

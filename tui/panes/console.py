@@ -148,8 +148,8 @@ class ResultsTable(FigureTable, can_focus=True):
     def render(self) -> Text:
         if self.children:
             return Text("")
-        return Text(" Results show here. i or enter: write SQL · ctrl+r runs · "
-                    "1-7: the panes · ? every key", style="dim italic")  # fmt: skip
+        return Text(" Results show here · i or enter: write SQL · 1-7 panes · ? keys",
+                    style="dim italic")  # fmt: skip
 
     def action_write_sql(self) -> None:
         self.screen.query_one(SqlEditor).focus()
@@ -208,7 +208,8 @@ class ConsolePane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_query", "Cancel", priority=True, tooltip="Stop the query"),
         Binding("ctrl+r,f5", "run", "Run", tooltip="Run the SQL", key_display="^r/f5"),
-        Binding("f2", "schema", "Tables", tooltip="Tables, views and their columns"),
+        # listed on the status line: the footer keeps room for the pane keys and ?
+        Binding("f2", "schema", "Tables", show=False, tooltip="Tables, views and their columns"),
         Binding("f3", "grow", "Taller", show=False, tooltip="A tall SQL editor, or back"),
         Binding(
             "ctrl+space,ctrl+@",

@@ -8,7 +8,7 @@ Textual; rich `Text` is used only to describe extra lines under a table.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from queries.engine import Engine
+    from tui.charts import Chart
     from tui.presenting import Figures
     from tui.views.console import QuerySource
 
@@ -33,6 +34,7 @@ class LevelResult:
     figures: Figures
     notes: tuple[Text, ...] = field(default_factory=tuple)
     summary: tuple[Text, ...] = field(default_factory=tuple)
+    chart: Chart | None = None  # what `g` draws instead of the table
 
     @property
     def lines(self) -> tuple[Text, ...]:
@@ -72,7 +74,7 @@ class Level:
         figures = figures or result.figures
         summary = self.totals(figures.raw) if self.totals is not None else ()
         figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
-        return LevelResult(figures, result.notes, tuple(summary))
+        return replace(result, figures=figures, summary=tuple(summary))
 
 
 def percent_of(part: Decimal | int, whole: Decimal | int) -> float | None:

@@ -15,6 +15,7 @@ from queries import display
 from queries.billing import invoice_totals, is_to_invoice
 from queries.reference import COUNTIES
 from queries.reports import Filters, run_report
+from tui.charts import billed_paid_chart, short_county
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
@@ -88,14 +89,26 @@ def total(frame: pl.DataFrame, column: str) -> Decimal:
 def load_invoices(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame = run_report(engine, "invoices", ctx.filters())
     notes = tuple(aging_notes(engine, ctx))
-    return LevelResult(present(frame, INVOICE_COLUMNS, mask_members=mask), notes)
+    by_month = frame.group_by("month", maintain_order=True).agg(
+        pl.col("billed_total").sum(), pl.col("paid").sum()).sort("month")  # fmt: skip
+    where = display.county_label(ctx.county) if ctx.county else "all counties"
+    chart = billed_paid_chart(
+        [m.strftime("%b") for m in by_month["month"]], by_month["billed_total"], by_month["paid"],
+        f"Billed vs paid by month, {where} {display.fiscal_year_label(ctx.fiscal_year)}",
+    )  # fmt: skip
+    return LevelResult(present(frame, INVOICE_COLUMNS, mask_members=mask), notes, chart=chart)
 
 
 def load_month_view(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     """The context month's invoice of every county: the close's first question."""
     frame = with_every_county(run_report(engine, "invoices", ctx.filters(month=True)), ctx)
     notes = tuple(aging_notes(engine, ctx))
-    return LevelResult(present(frame, MONTH_VIEW_COLUMNS, mask_members=mask), notes)
+    chart = billed_paid_chart(
+        [short_county(c) for c in frame["county_code"]], frame["billed_total"], frame["paid"],
+        f"Billed vs paid {display.month_label(ctx.month)}",
+    )  # fmt: skip
+    return LevelResult(present(frame, MONTH_VIEW_COLUMNS, mask_members=mask), notes,
+                       chart=chart)  # fmt: skip
 
 
 def with_every_county(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:

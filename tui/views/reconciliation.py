@@ -12,6 +12,7 @@ from rich.text import Text
 
 from queries import display
 from queries.reports import run_report
+from tui.charts import variance_chart
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, NEGATIVE_STYLE, Column, Figures, present, signed_bars
 from tui.views import Level, LevelResult, key_value, line, negative_style, percent_of
@@ -104,7 +105,12 @@ def load_reconciliation(engine: Engine, ctx: Context, mask: bool) -> LevelResult
     )
     frame, year_end = with_year_end(engine, ctx, frame)
     notes = (*running_chart(months), year_end_line(year_end))
-    return LevelResult(present(frame, RECONCILIATION_COLUMNS, mask_members=mask), notes)
+    where = display.county_label(ctx.county) if ctx.county else "all counties"
+    chart = variance_chart(months["month"], months["variance"],
+                           f"Variance by month, {where} "
+                           f"{display.fiscal_year_label(ctx.fiscal_year)}")  # fmt: skip
+    return LevelResult(present(frame, RECONCILIATION_COLUMNS, mask_members=mask), notes,
+                       chart=chart)  # fmt: skip
 
 
 def with_year_end(engine: Engine, ctx: Context,

@@ -15,6 +15,7 @@ from queries.months import latest_month_with_users
 from queries.privacy import mask_member_id
 from queries.reference import COUNTIES
 from queries.reports import Filters, run_report
+from tui.charts import users_chart
 from tui.context import Context, add_months
 from tui.presenting import Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, percent_of
@@ -62,7 +63,11 @@ def users_matrix(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     columns += [Column(m.isoformat(), m.strftime("%b"), "count") for m in months]
     columns.append(Column("user_months", "User-months", "count"))
     notes = users_notes(engine, ctx)
-    return LevelResult(present(frame, columns, mask_members=mask), notes)
+    chart = users_chart(
+        [(r["county_code"], [r[m.isoformat()] for m in months]) for r in rows if r["county_code"]],
+        months, f"Users per county {display.fiscal_year_label(ctx.fiscal_year)}",
+    )  # fmt: skip
+    return LevelResult(present(frame, columns, mask_members=mask), notes, chart=chart)
 
 
 def users_notes(engine: Engine, ctx: Context) -> tuple[Text, ...]:
