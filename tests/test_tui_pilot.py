@@ -228,15 +228,18 @@ async def test_adequacy_drill_to_zips_outside_the_standard(region, engine):
         await press(pilot, "4")
         report = run_report(engine, "adequacy", Filters())
         for row, r in zip(cells(app), report.iter_rows(named=True), strict=True):
-            assert row[:6] == [
+            # the standards' answers first after county and level (column priority)
+            assert row[:7] == [
                 display.county_label(r["county_code"]), r["level_of_care"],
-                display.count(r["max_miles"]), display.count(r["members"]),
-                display.count(r["members_within"]), display.percent(r["pct_within"]),
+                display.percent(r["pct_within"]), display.percent(r["pct_timely"]),
+                display.count(r["members"]), display.count(r["members_within"]),
+                display.count(r["members_not_located"]),
             ]  # fmt: skip
-            assert row[10] == display.percent(r["pct_timely"])
+            assert row[7] == display.count(r["max_miles"])
         assert "Alturas Outpatient" in notes(app)  # credential expires 2025-05-01
         await press(pilot, "down", "down", "enter")  # 12 Humboldt OTP
-        assert crumbs(app)[-1] == "12 Humboldt OTP: ZIPs beyond 60 mi"
+        assert crumbs(app)[-1] == "12 Humboldt OTP: ZIPs beyond 60 mi or not located"
+        assert "not located 1 member in 1 ZIP" in notes(app)
         rows = cells(app)
         assert rows[0][:4] == ["95501", "1", rows[0][2], "Redding OTP"]
         assert rows[1][0] == "99999" and rows[1][-1] == "no"

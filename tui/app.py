@@ -235,7 +235,7 @@ class WrpApp(App[None]):
             if self.context is not ctx:  # the user moved on: a new prefetch follows
                 return
             try:
-                result = step.level.run(engine, ctx, mask)
+                result = step.level.run(engine, ctx, mask, pane.column_priority)
             except (DataError, QueryCancelled):
                 continue  # the pane shows the problem itself when visited
             except Exception as exc:  # a bug surfaces when the pane is visited

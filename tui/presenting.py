@@ -206,9 +206,10 @@ def sorted_frame(frame: pl.DataFrame, column: str, descending: bool) -> pl.DataF
 
 def refigure(figures: Figures, **changes: Any) -> Figures:
     """The same query result with another sort, filter or masking."""
+    columns = changes.pop("columns", figures.columns)  # another order of the same columns
     options = {"mask_members": figures.mask_members, "sort": figures.sort,
                "filter_text": figures.filter_text} | changes  # fmt: skip
-    return present(figures.source, figures.columns, **options)
+    return present(figures.source, columns, **options)
 
 
 def _sort_mark(column: Column, sort: tuple[str, bool] | None) -> str:

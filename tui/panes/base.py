@@ -78,6 +78,9 @@ class Pane(Vertical):
     ]
     MIN_TABLE_ROWS: ClassVar[int] = 12  # rows the notes leave to the table when folded
     views: ClassVar[tuple[str, ...]] = ()  # the top levels `v` switches between, if several
+    # Columns of the top level shown first after the pinned ones: the figures
+    # that answer the pane's question stay on screen at 80 columns.
+    column_priority: ClassVar[tuple[str, ...]] = ()
 
     class Loaded(Message):
         def __init__(self, generation: int, result: LevelResult) -> None:
@@ -200,15 +203,17 @@ class Pane(Vertical):
         table.loading = True
         self.query_one(Notice).clear()
         self.set_status("loading…")
-        self.run_load(self.generation, step.level, engine, ctx, self.wrp.mask_members)
+        priority = self.column_priority if step is self.stack[0] else ()
+        self.run_load(self.generation, step.level, engine, ctx, self.wrp.mask_members, priority)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def run_load(self, generation: int, level: Level, engine, ctx: Context, mask: bool) -> None:
+    def run_load(self, generation: int, level: Level, engine, ctx: Context, mask: bool,
+                 priority: tuple[str, ...] = ()) -> None:  # fmt: skip
         from queries.engine import DataError, QueryCancelled
 
         worker = get_current_worker()
         try:
-            result = level.run(engine, ctx, mask)
+            result = level.run(engine, ctx, mask, priority)
         except QueryCancelled:
             self.post_message(self.Cancelled(generation))
         except DataError as exc:

@@ -65,9 +65,20 @@ class Level:
     def crumb_for(self, mask: bool) -> str:
         return self.crumb if mask or self.revealed_crumb is None else self.revealed_crumb
 
-    def run(self, engine: Engine, ctx: Context, mask: bool) -> LevelResult:
-        """Load the level in a worker: figures, their totals, the grid's layout."""
-        return self.summarized(self.load(engine, ctx, mask))
+    def run(self, engine: Engine, ctx: Context, mask: bool,
+            priority: tuple[str, ...] = ()) -> LevelResult:  # fmt: skip
+        """Load the level in a worker: figures (the `priority` columns first,
+        after the pinned ones), their totals, the grid's layout."""
+        result = self.load(engine, ctx, mask)
+        if priority:
+            from tui.presenting import refigure
+
+            columns = result.figures.columns
+            pinned, rest = columns[: self.fixed_columns], columns[self.fixed_columns :]
+            first = [c for name in priority for c in rest if c.name == name]
+            ordered = (*pinned, *first, *(c for c in rest if c not in first))
+            result = replace(result, figures=refigure(result.figures, columns=ordered))
+        return self.summarized(result)
 
     def summarized(self, result: LevelResult, figures: Figures | None = None) -> LevelResult:
         """`result` with `figures` (another sort or filter) and their totals."""
