@@ -125,7 +125,8 @@ class FigureTable(Vertical):
             fixed_columns=min(fixed_columns, len(figures.labels)),
             cursor_type="cell",
             zebra_stripes=True,
-            max_column_content_width=40,
+            # 40 at 80 columns; a wide terminal shows more of a long text (a check's detail)
+            max_column_content_width=max(40, self.app.size.width // 2 - 10),
             null_rep="—",
         )
         await self.mount(grid)
