@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from queries.display import money
 from queries.reference import COUNTIES
@@ -151,7 +152,9 @@ def audit_reveal(action: str, scope: str, log: Path | None) -> None:
 
 
 def fail(title: str, message: str, code: int = 1) -> typer.Exit:
-    stderr.print(Panel(message, title=title, border_style="red", expand=False))
+    # folded, never cut: a long path in the message wraps at the terminal's edge
+    text = Text.from_markup(message, overflow="fold")
+    stderr.print(Panel(text, title=title, border_style="red", expand=False))
     return typer.Exit(code)
 
 
