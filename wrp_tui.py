@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from datetime import date
 from enum import StrEnum
@@ -356,11 +357,11 @@ def report(
         writer.writerows(rows)
     else:
         shown = REPORTS[name.value].fields + (("suppressed",) if public else ())
-        print_whole(rich_table(REPORTS[name.value].title, frame.select(shown)))
+        print_fitted(REPORTS[name.value].title, frame.select(shown))
         if name is ReportName.projection_backtest:
             from queries.backtest import summary
 
-            print_whole(rich_table("Mean error by kind of as-of date", summary(frame)))
+            print_fitted("Mean error by kind of as-of date", summary(frame))
 
 
 def print_whole(table: Table, console: Console = stdout) -> None:
@@ -372,6 +373,72 @@ def print_whole(table: Table, console: Console = stdout) -> None:
         console.print(table, crop=False)
     finally:
         console.width = width
+
+
+# Columns that say what a row is: repeated in each part of a table split to fit.
+KEY_COLUMNS = ("county_code", "month", "fiscal_year", "level_of_care", "check")
+HEADER_WORD = 9  # a header word longer than its column and this is abbreviated
+
+
+def fold_header(column: str, width: int) -> str:
+    """`billed_total` -> `billed\ntotal`, words packed into lines of `width`,
+    a word longer than the column abbreviated (`outstanding` -> `outstand.`)."""
+    lines: list[str] = []
+    for word in column.split("_"):
+        if len(word) > width:
+            word = word[: max(width - 1, 1)] + "."
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def print_fitted(title: str, frame) -> None:
+    """A report as a table that fits the terminal: headers folded, and when
+    the columns are still too wide, the table in parts one under the other,
+    each repeating the row's key columns. A figure is
+    never cut or wrapped. Piped output (no terminal width) stays whole."""
+    from queries.display import cell
+
+    env_columns = os.environ.get("COLUMNS", "")
+    if not stdout.is_terminal and not env_columns.isdigit():
+        print_whole(rich_table(title, frame))
+        return
+    # the width as it is now (the console read COLUMNS once, at import)
+    width = int(env_columns) if env_columns.isdigit() else stdout.width
+    texts = {c: [cell(c, v) for v in frame[c]] for c in frame.columns}
+    widths = {}
+    for c in frame.columns:
+        longest_word = max(len(w) for w in c.split("_"))
+        values = max((len(t) for t in texts[c]), default=1)
+        widths[c] = min(values, 60) if c == "detail" else max(values, min(longest_word,
+                                                                          HEADER_WORD))
+    keys = [c for c in frame.columns if c in KEY_COLUMNS]
+    rest = [c for c in frame.columns if c not in KEY_COLUMNS]
+
+    def part_table(columns: list[str], heading: str) -> Table:
+        table = Table(title=heading, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        for c in columns:
+            numeric = frame.schema[c].is_numeric() and c != "fiscal_year"
+            table.add_column(fold_header(c, widths[c]), justify="right" if numeric else "left",
+                             no_wrap=c != "detail", width=widths[c])  # fmt: skip
+        for row in range(frame.height):
+            table.add_row(*(texts[c][row] for c in columns))
+        return table
+
+    def fits(columns: list[str]) -> bool:
+        options = stdout.options.update_width(10_000)
+        return Measurement.get(stdout, options, part_table(columns, "")).maximum <= width
+
+    parts: list[list[str]] = []
+    for column in rest:
+        if parts and fits(keys + parts[-1] + [column]):
+            parts[-1].append(column)
+        else:
+            parts.append([column])
+    for i, part in enumerate(parts or [[]]):
+        print_whole(part_table(keys + part, title if i == 0 else f"{title} (continued)"))
 
 
 def rich_table(title: str, frame) -> Table:

@@ -15,4 +15,8 @@ SELECT f."check", f.county_code, f.month, f.reference, coalesce(c.cin, f.member_
        f.amount, f.note
 FROM findings f
 LEFT JOIN cins c ON c.alias = f.member_id
-ORDER BY f."check", f.county_code NULLS FIRST, f.month NULLS FIRST, f.reference;
+-- references in natural order: C01/2 before C01/10 (the line number as a number)
+ORDER BY f."check", f.county_code NULLS FIRST, f.month NULLS FIRST,
+    regexp_extract(f.reference, '^(.*?)(\d*)$', 1),
+    TRY_CAST(NULLIF(regexp_extract(f.reference, '(\d+)$', 1), '') AS BIGINT) NULLS FIRST,
+    f.reference;

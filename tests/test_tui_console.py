@@ -47,7 +47,7 @@ async def run_sql(pilot, sql: str, *, typed: bool = False) -> None:
         await press(pilot, "7")
     editor = app.query_one(SqlEditor)
     console(app).focus_editor()
-    await pilot.press("f7", "backspace")  # f7 selects all
+    await pilot.press("ctrl+a", "backspace")  # ctrl+a selects all
     if typed:
         await pilot.press(*sql)
     else:
@@ -72,6 +72,10 @@ async def test_type_a_query_run_it_and_see_the_count(data_dir):
         await settle(pilot)
         await press(pilot, "7")
         assert app.active_pane.id == "query"
+        # the hint has the focus, so that a pane key switches panes and never types
+        assert app.focused is app.query_one(ResultsTable)
+        assert "i or enter: write SQL · 1-7 panes" in str(app.query_one(ResultsTable).render())
+        await press(pilot, "enter")
         assert app.focused is app.query_one(SqlEditor)  # ready to type
         await run_sql(pilot, "SELECT count(*) AS n FROM claims", typed=True)
         claims = pq.ParquetFile(data_dir / "claims.parquet").metadata.num_rows
@@ -85,8 +89,9 @@ async def test_type_a_query_run_it_and_see_the_count(data_dir):
         assert not (data_dir / "out.csv").exists()
         await run_sql(pilot, "SELEC 1")
         assert error(app).startswith("SQL does not parse")
-        # the last good result stays on screen under the error
-        assert console(app).result.frame.to_dicts() == [{"n": claims}]
+        # no rows of an earlier query under the failed one
+        assert console(app).result is None
+        assert app.query_one(ResultsTable).grid is None
 
 
 async def test_as_of_is_bound_from_the_context_bar_and_history_recalls(data_dir):
@@ -138,7 +143,7 @@ async def test_half_a_million_rows_appear_capped_and_scroll(data_dir):
         await press(pilot, "end")
         assert grid.cursor_coordinate.row == 99_999
         assert grid.scroll_y > 0
-        # a long query is cancelled with esc; the last result stays
+        # a long query is cancelled with esc; no rows of the earlier query stay under it
         await press(pilot, "i")
         await pilot.press("f7", "backspace")
         app.post_message(
@@ -154,7 +159,8 @@ async def test_half_a_million_rows_appear_capped_and_scroll(data_dir):
             pytest.fail("the query never started")
         await press(pilot, "escape")
         assert status(app) == "cancelled"
-        assert console(app).result is result and not console(app).loading_now
+        assert console(app).result is None and not console(app).loading_now
+        assert app.query_one(ResultsTable).grid is None
 
 
 async def test_export_csv_parquet_and_excel_masked(data_dir, tmp_path):
@@ -213,10 +219,16 @@ async def test_q_opens_the_invoices_query_and_it_gives_the_pane_rows(data_dir, t
         assert app.focused is editor
         sql = editor.text
         assert "queries/invoices.sql" in sql and "$" not in sql
-        assert "DATE '2024-09-15'" in sql and "2025" in sql  # as-of and fiscal year
+        # as-of and the context month (the pane opens on it)
+        assert "DATE '2024-09-15'" in sql and f"DATE '{app.context.month}'" in sql
         await press(pilot, "ctrl+r")
         result = console(app).result.frame
-        assert result.select(pane_rows.columns).equals(pane_rows)
+        # the pane also lists the counties the report has no row for (no users, no invoice)
+        reported = pane_rows.filter(pl.col("county_code").is_in(result["county_code"].to_list()))
+        assert result.select(pane_rows.columns).equals(reported)
+        others = pane_rows.filter(~pl.col("county_code").is_in(result["county_code"].to_list()))
+        assert others["computed_users"].to_list() == [0] * others.height
+        assert set(others["billed_total"].to_list()) <= {Decimal("0.00")}
         assert result["billed_total"].dtype == pl.Decimal(12, 2) or isinstance(
             result["billed_total"][0], Decimal
         )
@@ -255,7 +267,7 @@ async def test_completion_and_the_schema_list(data_dir):
     app = make_app(data_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press(pilot, "7")
+        await press(pilot, "7", "i")
         await pilot.press(*"SELECT * FROM county_month_u")
         await press(pilot, "ctrl+space")
         editor = app.query_one(SqlEditor)
@@ -273,3 +285,34 @@ async def test_completion_and_the_schema_list(data_dir):
         assert "invoice_drift" in labels and "services" in labels
         await press(pilot, "escape")
         assert editor.has_focus and not tree.display
+
+
+async def test_history_persists_masked_and_the_editor_grows(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    query = "SELECT member_id FROM claims WHERE member_id = '91234567A'"
+    app = make_app(data_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "7", "1")  # a pane key from the console's hint switches panes
+        assert app.active_pane.id == "overview"
+        await run_sql(pilot, "SELECT 1 AS one")
+        await run_sql(pilot, query)
+        editor = app.query_one(SqlEditor)
+        assert editor.size.height == 4
+        app.post_message(events.Paste("\n".join(f"-- line {i}" for i in range(20))))
+        await pilot.pause()
+        assert editor.size.height == console(app).size.height // 2  # grows to half the pane
+        await press(pilot, "f3")
+        assert editor.size.height > console(app).size.height // 2
+    path = tmp_path / "state" / "wrp-tui" / "history"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    saved = path.read_text()
+    assert "SELECT 1 AS one" in saved and "9•••••67A" in saved and not CIN.search(saved)
+    app = make_app(data_dir)  # the next session recalls it
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "7", "i", "ctrl+up")
+        assert app.query_one(SqlEditor).text == query.replace("91234567A", "9•••••67A")
+        await press(pilot, "ctrl+up")
+        assert app.query_one(SqlEditor).text == "SELECT 1 AS one"

@@ -288,6 +288,6 @@ def test_reconciliation_months_run_the_variance(engine):
     assert months_25["running_variance"].to_list()[:2] == [Decimal("580.00"), Decimal("1180.00")]
 
 
-def test_osc52_is_wrapped_for_tmux():
-    assert osc52("hi") == "\x1b]52;c;aGk=\a"
-    assert osc52("hi", tmux=True) == "\x1bPtmux;\x1b\x1b]52;c;aGk=\a\x1b\\"
+def test_osc52_is_plain_even_inside_tmux(monkeypatch):
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    assert osc52("hi") == "\x1b]52;c;aGk=\a"  # no DCS passthrough, which tmux 3.3 drops

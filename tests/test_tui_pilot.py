@@ -7,12 +7,14 @@ import json
 import os
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from queries import display
 from queries.engine import Engine, Settings
+from queries.reference import COUNTIES
 from queries.reports import Filters, run_report
 from tests.test_tui_data import AS_OF, LAST_MONTH, build_region
 from tui.app import DashboardSettings, WrpApp, build_app
@@ -76,7 +78,7 @@ def crumbs(app: WrpApp) -> list[str]:
 
 
 def notes(app: WrpApp) -> str:
-    return "\n".join(t.plain for t in app.active_pane.step.result.notes)
+    return "\n".join(t.plain for t in app.active_pane.step.result.lines)
 
 
 async def test_every_pane_opens_on_the_default_context(region):
@@ -141,8 +143,9 @@ async def test_users_drill_to_a_members_claim_lines_masked(region, engine):
             report.filter(report["county_code"] == "25")["users"].sum()
         )
         assert "2025-03 users 6" in notes(app)
-        # Modoc row (4th), the Jan column (8th): two users
-        await press(pilot, "down", "down", "down", *["right"] * 7)
+        # the cursor starts on the context month (Mar); Modoc row (4th), Jan: two users
+        assert app.active_pane.query_one("FigureTable").cursor == (0, 9)
+        await press(pilot, "down", "down", "down", "left", "left")
         assert table["25 Modoc"]["Jan"] == "2"
         await press(pilot, "enter")
         assert crumbs(app)[-1] == "25 Modoc 2025-01: level of care"
@@ -159,28 +162,52 @@ async def test_users_drill_to_a_members_claim_lines_masked(region, engine):
             assert len(crumbs(app)) == depth
 
 
-async def test_invoices_drill_to_one_invoice_and_its_payments(region, engine):
+async def test_invoices_open_on_the_context_month_then_the_fiscal_year(region, engine):
     app = make_app(region)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "3")
+        assert crumbs(app) == ["Invoices 2025-03"]
+        assert labels(app)[:6] == ["County", "Expected", "Billed", "Paid", "Outstanding", "Status"]
+        month = {r["county_code"]: r for r in
+                 run_report(engine, "invoices", Filters(month=LAST_MONTH)).iter_rows(named=True)}
+        rows = cells(app)
+        assert [row[0] for row in rows] == [display.county_label(c.code) for c in COUNTIES]
+        for row in rows:
+            r = month.get(row[0][:2])
+            if r is None:  # no users and no invoice: listed, nothing billed
+                assert row[1:6] == ["—", "$0.00", "$0.00", "$0.00", "no users"]
+                continue
+            waiting = not r["invoiced"] and r["computed_users"] > 0
+            assert row[1:6] == [
+                display.money(r["expected_total"]), display.money(r["billed_total"]),
+                display.money(r["paid"]), display.money(r["outstanding"]),
+                "invoiced" if r["invoiced"] else "to invoice" if waiting else "—",
+            ]  # fmt: skip
+        assert rows[6][5] == "to invoice"  # Solano 2025-03 has users and no ORIGINAL
+        # the totals under the table are the month's
+        billed = sum((r["billed_total"] for r in month.values()), Decimal("0"))
+        assert f"Billed {display.money(billed)}" in notes(app)
+        await press(pilot, "v")  # the fiscal year, county by county, month by month
         report = run_report(engine, "invoices", Filters(fiscal_year=2025))
-        assert labels(app)[:3] == ["County", "Month", "Users"]
+        assert crumbs(app) == ["Invoices FY2024-25"]
+        assert labels(app)[:3] == ["County", "Month", "Expected"]
         for row, r in zip(cells(app), report.iter_rows(named=True), strict=True):
             # A month with users and no ORIGINAL is "to invoice", not drift (v1.1).
             waiting = not r["invoiced"] and r["computed_users"] > 0
             assert row == [
                 display.county_label(r["county_code"]), display.month_label(r["month"]),
+                display.money(r["expected_total"]), display.money(r["billed_total"]),
+                display.money(r["paid"]), display.money(r["outstanding"]),
+                "invoiced" if r["invoiced"] else "to invoice" if waiting else "—",
+                "to invoice" if waiting else display.signed_money(r["drift_amount"]),
                 display.count(r["computed_users"]), display.count(r["billed_users"]),
                 "—" if waiting else display.signed_count(r["drift_users"]),
-                display.money(r["expected_total"]), display.money(r["billed_total"]),
-                "to invoice" if waiting else display.signed_money(r["drift_amount"]),
-                display.money(r["paid"]), display.money(r["outstanding"]),
             ]  # fmt: skip
         assert sum(row[7] == "to invoice" for row in cells(app)) == 1  # Solano 2025-03
         # negative drift is red and signed
         modoc_feb = app.active_pane.figures.shown.row(4)
-        assert "[red]-$450.00[/]" in modoc_feb[7] and modoc_feb[4].strip().endswith("-1[/]")
+        assert "[red]-$450.00[/]" in modoc_feb[7] and modoc_feb[10].strip().endswith("-1[/]")
         await press(pilot, *["down"] * 4, "enter")
         assert crumbs(app)[-1] == "25 Modoc 2025-02"
         assert cells(app)[0][:2] == ["I-25-2502", "ORIGINAL"]
@@ -190,6 +217,8 @@ async def test_invoices_drill_to_one_invoice_and_its_payments(region, engine):
         assert "outstanding $900.00" in notes(app)
         await press(pilot, "escape", "escape")
         assert len(crumbs(app)) == 1
+        await press(pilot, "v", "down", "down", "down", "enter")  # the month view: 25 Modoc
+        assert crumbs(app) == ["Invoices 2025-03", "25 Modoc 2025-03"]
 
 
 async def test_adequacy_drill_to_zips_outside_the_standard(region, engine):
@@ -199,15 +228,18 @@ async def test_adequacy_drill_to_zips_outside_the_standard(region, engine):
         await press(pilot, "4")
         report = run_report(engine, "adequacy", Filters())
         for row, r in zip(cells(app), report.iter_rows(named=True), strict=True):
-            assert row[:6] == [
+            # the standards' answers first after county and level (column priority)
+            assert row[:7] == [
                 display.county_label(r["county_code"]), r["level_of_care"],
-                display.count(r["max_miles"]), display.count(r["members"]),
-                display.count(r["members_within"]), display.percent(r["pct_within"]),
+                display.percent(r["pct_within"]), display.percent(r["pct_timely"]),
+                display.count(r["members"]), display.count(r["members_within"]),
+                display.count(r["members_not_located"]),
             ]  # fmt: skip
-            assert row[10] == display.percent(r["pct_timely"])
+            assert row[7] == display.count(r["max_miles"])
         assert "Alturas Outpatient" in notes(app)  # credential expires 2025-05-01
         await press(pilot, "down", "down", "enter")  # 12 Humboldt OTP
-        assert crumbs(app)[-1] == "12 Humboldt OTP: ZIPs beyond 60 mi"
+        assert crumbs(app)[-1] == "12 Humboldt OTP: ZIPs beyond 60 mi or not located"
+        assert "not located 1 member in 1 ZIP" in notes(app)
         rows = cells(app)
         assert rows[0][:4] == ["95501", "1", rows[0][2], "Redding OTP"]
         assert rows[1][0] == "99999" and rows[1][-1] == "no"
@@ -222,14 +254,15 @@ async def test_reconciliation_drill_to_the_running_variance(region, engine):
         await press(pilot, "5")
         report = run_report(engine, "reconciliation", Filters(fiscal_year=2025))
         for row, r in zip(cells(app), report.iter_rows(named=True), strict=True):
-            assert row[:10] == [
-                display.county_label(r["county_code"]), "FY2024-25",
-                display.month_label(r["invoiced_through"]),
+            assert row[:9] == [
+                display.county_label(r["county_code"]),
                 display.signed_money(r["variance_through_invoiced"]),
-                display.count(r["user_months"]), display.money(r["pupm_billed"]),
-                display.money(r["actual_claims_cost"]), display.signed_money(r["variance"]),
-                display.signed_percent(r["variance_pct"]), display.money(r["indicated_pupm"]),
+                display.month_label(r["invoiced_through"]),
+                display.signed_money(r["variance"]), display.signed_percent(r["variance_pct"]),
+                display.money(r["pupm_billed"]), display.money(r["actual_claims_cost"]),
+                display.count(r["user_months"]), display.money(r["indicated_pupm"]),
             ]  # fmt: skip
+            assert row[11] == "FY2024-25"
         await press(pilot, "down", "down", "enter")  # 48 Solano
         assert crumbs(app)[-1] == "48 Solano FY2024-25 by month"
         running = [row[5] for row in cells(app)]  # the months level
@@ -246,6 +279,8 @@ async def test_county_month_and_as_of_changes_reach_every_pane(region, engine):
         await press(pilot, "3", "c")
         await press(pilot, *["down"] * 4, "enter")  # All, 12, 18, 23, 25 Modoc
         assert app.context.county == "25"
+        assert [row[0] for row in cells(app)] == ["25 Modoc"]  # the month view
+        await press(pilot, "v")
         report = run_report(engine, "invoices", Filters(county="25", fiscal_year=2025))
         assert [row[1] for row in cells(app)] == [display.month_label(m) for m in report["month"]]
         await press(pilot, "left_square_bracket")  # month back to 2025-02
@@ -276,7 +311,7 @@ async def test_filter_sort_export_copy_and_reveal(region, engine, tmp_path):
     app = make_app(region, tmp_path, audit_log=audit)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press(pilot, "3", "slash")
+        await press(pilot, "3", "v", "slash")
         await pilot.press(*"solano", "enter")
         await settle(pilot)
         assert {row[0] for row in cells(app)} == {"48 Solano"}
@@ -289,9 +324,11 @@ async def test_filter_sort_export_copy_and_reveal(region, engine, tmp_path):
         await press(pilot, "e")
         exported = app.last_export
         assert exported is not None and exported.parent == tmp_path / "exports"
+        assert re.fullmatch(r"invoices-FY2024-25-\d{8}-\d{6}\.csv", exported.name)
         lines = exported.read_text().splitlines()
-        assert lines[0].startswith("county_code,month,computed_users")
-        assert lines[1].startswith("48,2025-03,2,0,2,5760.00,0.00,5760.00")
+        assert lines[0].startswith("county_code,month,expected_total,billed_total")
+        assert lines[1].startswith("48,2025-03,5760.00,0.00,0.00,0.00,")
+        assert lines[1].endswith(",5760.00,2,0,2")
         await press(pilot, "y")
         assert app.clipboard == "to invoice"
         await press(pilot, "1", "down", "down", "down", "enter", "enter")
@@ -464,11 +501,11 @@ async def test_hidden_panes_are_prefetched_for_the_context_in_view(region, engin
         loads = panes["invoices"].generation
         await press(pilot, "3")
         assert panes["invoices"].generation == loads
-        invoices = run_report(engine, "invoices", Filters(fiscal_year=2025))
-        assert [(row[0], row[1]) for row in cells(app)] == [
-            (display.county_label(r["county_code"]), r["month"].strftime("%Y-%m"))
-            for r in invoices.iter_rows(named=True)
-        ]
+        invoices = run_report(engine, "invoices", Filters(month=LAST_MONTH))
+        billed = {display.county_label(r["county_code"]): display.money(r["billed_total"])
+                  for r in invoices.iter_rows(named=True)}  # fmt: skip
+        assert [row[0] for row in cells(app)] == [display.county_label(c.code) for c in COUNTIES]
+        assert {row[0]: row[2] for row in cells(app) if row[0] in billed} == billed
         # A county change prefetches again, for the new context.
         app.set_county("25")
         await settle(pilot)

@@ -1,4 +1,4 @@
-"""Screenshots of each pane at 80x24 (an SSH session) and 120x40, on the
+"""Screenshots of every pane at 80x24 (an SSH session) and 160x50, on the
 hand-made region with a frozen clock and frozen file times."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from tests.test_tui_data import build_region
 from tests.test_tui_pilot import FROZEN, make_app, settle
 
 PANES = {"overview": "1", "users": "2", "invoices": "3", "adequacy": "4", "reconciliation": "5",
-         "close": "6", "care": "8"}  # fmt: skip
-SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+         "close": "6", "query": "7", "care": "8"}  # fmt: skip
+SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
 
 
 @pytest.fixture(scope="module")
@@ -36,3 +36,19 @@ def test_pane(snap_compare, region, monkeypatch, pane, size):
     monkeypatch.chdir(region.parent)
     app = make_app(Path(region.name), region.parent)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=open_pane)
+
+
+def test_chart_without_colour(snap_compare, region, monkeypatch):
+    """Pane 3's chart (g) at 80x24 with NO_COLOR: markers and the legend tell
+    billed from paid."""
+    async def open_chart(pilot):
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(region.parent)
+    app = make_app(Path(region.name), region.parent)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_chart)

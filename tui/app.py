@@ -3,7 +3,6 @@ the tests share."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,7 @@ from tui.panes.close import CloseCommands
 from tui.panes.console import ConsolePane
 from tui.screens.keys import KeysScreen
 from tui.screens.pickers import ChoiceScreen, PromptScreen
-from tui.widgets.context_bar import ContextBar
+from tui.widgets.context_bar import ContextBar, newest_file, short_age
 from tui.widgets.figure_table import grid_class
 from tui.widgets.key_bar import KeyBar
 
@@ -182,6 +181,7 @@ class WrpApp(App[None]):
         bar = self.query_one(ContextBar)
         bar.new_data = False
         bar.status = ""
+        self.show_data_age()
         self.context = self.initial_context(message.extracts, self.context)
         if message.reload:
             self.notify("Extracts reloaded", timeout=3)
@@ -250,8 +250,7 @@ class WrpApp(App[None]):
             if self.context is not ctx:  # the user moved on: a new prefetch follows
                 return
             try:
-                result = step.level.load(engine, ctx, mask)
-                result.figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
+                result = step.level.run(engine, ctx, mask, pane.column_priority)
             except (DataError, QueryCancelled):
                 continue  # the pane shows the problem itself when visited
             except Exception as exc:  # a bug surfaces when the pane is visited
@@ -316,13 +315,48 @@ class WrpApp(App[None]):
             return
 
         def chosen(value: str | None) -> None:
-            if value and self.context is not None:
-                ctx = self.context.with_fiscal_year(parse_fiscal_year(value))
-                self.set_month(ctx.month)
+            if value and self.context is not None and self.engine is not None:
+                self.land_on_data(self.engine, self.context, parse_fiscal_year(value))
 
         self.push_screen(PromptScreen("Fiscal year", str(self.context.fiscal_year),
                                       "ending year, e.g. 2025 for FY2024-25",
                                       fiscal_year_problem), chosen)  # fmt: skip
+
+    class Landed(Message):
+        """The month a fiscal-year change lands on (None: the year has no data)."""
+
+        def __init__(self, asked: Context, fiscal_year: int, month: date | None) -> None:
+            super().__init__()
+            self.asked = asked
+            self.fiscal_year = fiscal_year
+            self.month = month
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="land")
+    def land_on_data(self, engine: Engine, ctx: Context, fiscal_year: int) -> None:
+        """A new fiscal year opens on its latest month with users (as known on
+        the as-of date), never on a month with no data yet."""
+        from queries.engine import DataError
+        from queries.months import latest_month_with_users
+
+        try:
+            month = latest_month_with_users(engine, ctx.as_of, fiscal_year)
+        except DataError:
+            month = None
+        self.post_message(self.Landed(ctx, fiscal_year, month))
+
+    @on(Landed)
+    def _landed(self, message: Landed) -> None:
+        if self.context is not message.asked:
+            return  # the context moved on while we looked
+        if message.month is None:
+            from queries.display import fiscal_year_label
+
+            label = fiscal_year_label(message.fiscal_year)
+            self.notify(f"No services known in {label} as of {message.asked.as_of}",
+                        severity="warning")  # fmt: skip
+            self.set_month(message.asked.with_fiscal_year(message.fiscal_year).month)
+            return
+        self.set_month(message.month)
 
     def action_choose_as_of(self) -> None:
         ctx = self.context
@@ -440,7 +474,14 @@ class WrpApp(App[None]):
         self.push_screen(KeysScreen(key_groups(self)))
 
     # -- watching the folder (metadata only; never runs a query) ---------------------------
+    def show_data_age(self) -> None:
+        """How old the newest extract file is (from the signature: no I/O)."""
+        newest = newest_file(self.extracts.signature) if self.extracts else None
+        if newest is not None:
+            self.query_one(ContextBar).data_age = short_age(newest, self.clocks.now())
+
     def check_extracts(self) -> None:
+        self.show_data_age()
         if self.extracts is not None and not self.query_one(ContextBar).new_data:
             self.look_for_changes(self.extracts.data_dir, self.extracts.signature)
 
@@ -462,10 +503,10 @@ class WrpApp(App[None]):
 
     # -- over SSH -------------------------------------------------------------------------
     def copy_to_clipboard(self, text: str) -> None:
-        """OSC 52, wrapped for tmux when running inside it."""
+        """A plain OSC 52 (tmux forwards it with set-clipboard; no passthrough)."""
         self._clipboard = text
         if self._driver is not None:
-            self._driver.write(osc52(text, tmux=bool(os.environ.get("TMUX"))))
+            self._driver.write(osc52(text))
 
 
 # -- validation of typed values (the rules: queries/options.py, as for the CLI) ------------

@@ -26,11 +26,12 @@ def describe(binding: Binding) -> str:
 
 
 def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every key, grouped as the `?` screen shows them."""
+    """Every key, grouped as the `?` screen shows them: read from the
+    bindings of the app, the pane base, every pane in the registry and the
+    console's widgets, so that a key added anywhere is listed."""
+    from tui.panes import PANES
     from tui.panes.base import Pane
-    from tui.panes.care import CarePane
-    from tui.panes.close import ClosePane
-    from tui.panes.console import ConsolePane
+    from tui.panes.console import ConsolePane, ResultsTable, SchemaTree, SqlEditor
 
     def keys(bindings) -> list[tuple[str, str]]:
         return [(app.get_key_display(b), describe(b)) for b in bindings
@@ -39,15 +40,21 @@ def key_groups(app: WrpApp) -> list[tuple[str, list[tuple[str, str]]]]:
     app_bindings = [b for b in app.BINDINGS if isinstance(b, Binding)]
     panes = [b for b in app_bindings if b.action.startswith("pane(")]
     rest = [b for b in app_bindings if not b.action.startswith("pane(")]
-    return [
+    groups = [
         ("Panes", keys(panes)),
         ("Context (every pane follows)", keys(rest)),
         ("Table", TABLE_KEYS + keys(Pane.BINDINGS)),
-        ("Month-end close (6)", keys(ClosePane.BINDINGS)),
-        ("Query console (7)", keys(ConsolePane.BINDINGS)),
-        ("Care (8)", keys(CarePane.BINDINGS)),
-        ("Anywhere", [("ctrl+p", "Command palette: every action by name")]),
     ]
+    for pane in PANES:
+        own = list(vars(pane).get("BINDINGS", []))
+        if pane is ConsolePane:
+            own += [*SqlEditor.BINDINGS, *ResultsTable.BINDINGS, *SchemaTree.BINDINGS]
+        if own:
+            action = f"pane('{pane.title.lower()}')"  # the app's id for the pane
+            number = next((b.key for b in panes if b.action == action), "")
+            groups.append((f"{pane.title} ({number})" if number else pane.title, keys(own)))
+    groups.append(("Anywhere", [("ctrl+p", "Command palette: every action by name")]))
+    return groups
 
 
 class CommandList(Provider):

@@ -237,5 +237,6 @@ def write_xlsx(frame: pl.DataFrame, path: Path) -> None:
 
 
 def export_stem(*parts: str) -> str:
-    """`wrp-<parts>-<YYYYmmdd-HHMMSS>`: a new name for every export."""
-    return "-".join(["wrp", *parts, datetime.now().strftime("%Y%m%d-%H%M%S")])
+    """`<parts>-<YYYYmmdd-HHMMSS>`, e.g. `invoices-2025-06-20261201-070612`:
+    short, and a new name for every export."""
+    return "-".join([*(p for p in parts if p), datetime.now().strftime("%Y%m%d-%H%M%S")])

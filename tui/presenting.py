@@ -7,6 +7,7 @@ queries/display.py, the same functions as the CLI's tables.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -141,7 +142,7 @@ def present(
     columns = tuple(c for c in columns if c.name in frame.columns)
     source, total = frame, frame.height
     if sort is not None and sort[0] in frame.columns:
-        frame = frame.sort(sort[0], descending=sort[1], nulls_last=True, maintain_order=True)
+        frame = sorted_frame(frame, sort[0], sort[1])
     figures = Figures(source, frame, columns, pl.DataFrame(), (), mask_members, sort, filter_text,
                       total)  # fmt: skip
     cells = {c.name: [figures.format_value(c, v) for v in frame[c.name]] for c in columns}
@@ -183,11 +184,34 @@ def present(
                    filter_text, total)  # fmt: skip
 
 
+_RUNS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str | None) -> tuple:
+    """`C01/10` after `C01/2`: digit runs compare as numbers, the rest as text."""
+    if text is None:
+        return ()
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+                 for part in _RUNS.split(text) if part)  # fmt: skip
+
+
+def sorted_frame(frame: pl.DataFrame, column: str, descending: bool) -> pl.DataFrame:
+    """Rows by `column`, nulls last; text in natural order (claim/line references)."""
+    if frame.schema[column] != pl.String:
+        return frame.sort(column, descending=descending, nulls_last=True, maintain_order=True)
+    values = frame[column].to_list()
+    present_rows = sorted((i for i, v in enumerate(values) if v is not None),
+                          key=lambda i: natural_key(values[i]), reverse=descending)  # fmt: skip
+    order = present_rows + [i for i, v in enumerate(values) if v is None]
+    return frame[order] if order else frame
+
+
 def refigure(figures: Figures, **changes: Any) -> Figures:
     """The same query result with another sort, filter or masking."""
+    columns = changes.pop("columns", figures.columns)  # another order of the same columns
     options = {"mask_members": figures.mask_members, "sort": figures.sort,
                "filter_text": figures.filter_text} | changes  # fmt: skip
-    return present(figures.source, figures.columns, **options)
+    return present(figures.source, columns, **options)
 
 
 def _sort_mark(column: Column, sort: tuple[str, bool] | None) -> str:

@@ -7,6 +7,7 @@ levels, with the last result of each so that Escape is instant.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -23,6 +24,7 @@ from textual.worker import get_current_worker
 from tui.context import Context
 from tui.views import Level, LevelResult
 from tui.widgets.figure_table import FigureTable
+from tui.widgets.notes import Notes
 from tui.widgets.notice import Breadcrumb, Notice
 
 if TYPE_CHECKING:
@@ -37,7 +39,11 @@ class Step:
     level: Level
     result: LevelResult | None = None
     loaded_for: tuple | None = None  # the context key the result belongs to
-    cursor: tuple[int, int] = (0, 0)
+    cursor: tuple[int, int] | None = None  # None: where the level starts it
+
+
+PERIOD = re.compile(r"FY\d{4}-\d{2}|\d{4}-\d{2}")  # a fiscal year or a month in a crumb
+COUNTY_IN_CRUMB = re.compile(r"^\d{2} ([A-Za-z]+)")  # `25 Modoc 2025-02` -> Modoc
 
 
 class FilterInput(Input, can_focus=False):
@@ -64,7 +70,16 @@ class Pane(Vertical):
         Binding("y", "copy", "Copy", show=False, tooltip="Copy the cell (OSC 52)"),
         Binding("E", "export_as", "Export as", show=False, tooltip="CSV, Parquet or Excel"),
         Binding("q", "open_sql", "SQL", show=False, tooltip="Open the query in the console (7)"),
+        Binding("v", "toggle_view", "Month/year", show=False,
+                tooltip="Invoices: the context month or the whole fiscal year"),
+        Binding("g", "chart", "Chart", show=False, tooltip="A chart of the table, or the table"),
+        Binding("n", "notes", "Notes", show=False, tooltip="Every line under the table, or fold"),
     ]
+    MIN_TABLE_ROWS: ClassVar[int] = 12  # rows the notes leave to the table when folded
+    views: ClassVar[tuple[str, ...]] = ()  # the top levels `v` switches between, if several
+    # Columns of the top level shown first after the pinned ones: the figures
+    # that answer the pane's question stay on screen at 80 columns.
+    column_priority: ClassVar[tuple[str, ...]] = ()
 
     class Loaded(Message):
         def __init__(self, generation: int, result: LevelResult) -> None:
@@ -85,16 +100,18 @@ class Pane(Vertical):
             self.generation = generation
 
     class Refigured(Message):
-        def __init__(self, generation: int, figures: Figures) -> None:
+        def __init__(self, generation: int, result: LevelResult) -> None:
             super().__init__()
             self.generation = generation
-            self.figures = figures
+            self.result = result
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
         self.stack: list[Step] = []
         self.generation = 0
         self.loading_now = False
+        self.view = 0  # which of `views` the top level is
+        self.charting = False  # `g`: the level's chart in place of its table
 
     @property
     def wrp(self) -> WrpApp:
@@ -104,14 +121,20 @@ class Pane(Vertical):
         yield Breadcrumb()
         yield Notice()
         yield FigureTable()
-        yield Static("", classes="notes")
+        yield Notes()
         yield FilterInput(placeholder="rows containing… (enter applies, empty clears, esc closes)",
                           classes="filter")  # fmt: skip
         yield Static("", classes="status")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":  # hidden from the footer at the top level, unless it cancels
-            return len(self.stack) > 1 or self.loading_now
+            filtered = self.figures is not None and bool(self.figures.filter_text)
+            return len(self.stack) > 1 or self.loading_now or filtered
+        if action == "toggle_view":
+            return len(self.views) > 1
+        if action == "chart":
+            step = self.step
+            return step is not None and step.result is not None and step.result.chart is not None
         return True
 
     # -- what subclasses provide ---------------------------------------------------
@@ -157,7 +180,12 @@ class Pane(Vertical):
             self.load(step)
 
     def show_crumbs(self) -> None:
-        self.query_one(Breadcrumb).set_crumbs([step.level.crumb for step in self.stack])
+        mask = self.wrp.mask_members
+        figures = self.figures
+        self.query_one(Breadcrumb).set_crumbs(
+            [step.level.crumb_for(mask) for step in self.stack],
+            filter_text=figures.filter_text if figures is not None else "",
+        )
         self.set_class(len(self.stack) == 1, "-root")
 
     # -- loading -----------------------------------------------------------------------
@@ -174,16 +202,17 @@ class Pane(Vertical):
         table.loading = True
         self.query_one(Notice).clear()
         self.set_status("loading…")
-        self.run_load(self.generation, step.level, engine, ctx, self.wrp.mask_members)
+        priority = self.column_priority if step is self.stack[0] else ()
+        self.run_load(self.generation, step.level, engine, ctx, self.wrp.mask_members, priority)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
-    def run_load(self, generation: int, level: Level, engine, ctx: Context, mask: bool) -> None:
+    def run_load(self, generation: int, level: Level, engine, ctx: Context, mask: bool,
+                 priority: tuple[str, ...] = ()) -> None:  # fmt: skip
         from queries.engine import DataError, QueryCancelled
 
         worker = get_current_worker()
         try:
-            result = level.load(engine, ctx, mask)
-            result.figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
+            result = level.run(engine, ctx, mask, priority)
         except QueryCancelled:
             self.post_message(self.Cancelled(generation))
         except DataError as exc:
@@ -248,7 +277,7 @@ class Pane(Vertical):
         self.loading_now = False
         self.query_one(FigureTable).loading = False
         self.query_one(FigureTable).display = False
-        self.query_one(".notes", Static).update("")
+        self.query_one(Notes).show_lines([])
         self.query_one(Notice).show_error(message.title, message.message)
         self.set_status(f"{message.title}")
 
@@ -265,12 +294,74 @@ class Pane(Vertical):
         table.display = True
         self.query_one(Notice).clear()
         result = step.result
+        if step.cursor is None:
+            step.cursor = self.start_cursor(step)
         await table.show(result.figures, cursor=step.cursor,
                          fixed_columns=step.level.fixed_columns, focus=self.is_active)  # fmt: skip
-        notes = Text("\n").join(result.notes)
-        self.query_one(".notes", Static).update(notes)
-        self.query_one(".notes", Static).display = bool(result.notes)
+        self.show_chart(result)
+        self.query_one(Notes).show_lines(result.lines)
+        self.show_crumbs()
+        self.fold_notes()
+        self.call_after_refresh(self.fold_notes)  # again once the grid knows its scrollbar
         self.show_status()
+
+    # -- the chart (`g`) ----------------------------------------------------------------------
+    def action_chart(self) -> None:
+        step = self.step
+        if step is None or step.result is None or step.result.chart is None:
+            return
+        self.charting = not self.charting
+        self.show_chart(step.result)
+        self.show_status()
+
+    def show_chart(self, result: LevelResult) -> None:
+        """The chart in place of the table while charting, if the level has one."""
+        charted = self.charting and result.chart is not None
+        if charted and not self.query("ChartView"):
+            from tui.widgets.chart import ChartView  # plotext loads on the first `g`
+
+            self.mount(ChartView(), after=self.query_one(FigureTable))
+        for view in self.query("ChartView"):
+            view.display = charted
+            if charted:
+                view.show_chart(result.chart)
+                if self.is_active:
+                    view.focus()  # the pane's keys (g, esc, /) reach it from the chart
+        self.query_one(FigureTable).display = not charted
+        if not charted and self.is_active:
+            self.query_one(FigureTable).focus_grid()
+
+    def start_cursor(self, step: Step) -> tuple[int, int]:
+        """Row 0, on the level's start column (the context month) when it has one."""
+        names = [c.name for c in step.result.figures.columns]
+        start = step.level.start_column
+        return (0, names.index(start) if start in names else 0)
+
+    # -- the notes under the table, folded to leave the table its rows ---------------------
+    def on_resize(self) -> None:
+        self.fold_notes()
+
+    def fold_notes(self) -> None:
+        """Fold the notes so the table keeps MIN_TABLE_ROWS rows (or all of
+        them, when fewer), with its header and scrollbar."""
+        if not self.size.height or not self.query(Notes):
+            return  # not laid out yet, or a pane without notes (the console)
+        notes, table = self.query_one(Notes), self.query_one(FigureTable)
+        others = sum(child.outer_size.height for child in self.children
+                     if child.display and child not in (notes, table))  # fmt: skip
+        rows = self.figures.shown.height if self.figures is not None else self.MIN_TABLE_ROWS
+        grid = table.grid
+        scrollbar = 1 if grid is None or grid.show_horizontal_scrollbar else 0
+        table_needs = 1 + min(rows, self.MIN_TABLE_ROWS) + scrollbar  # header, rows
+        border = 1 if notes.styles.border_top[0] not in ("", "none") else 0
+        notes.fold_to(max(self.size.height - others - table_needs - border, 1))
+
+    def action_notes(self) -> None:
+        notes = self.query_one(Notes)
+        if not notes.lines:
+            return
+        notes.toggle()
+        notes.set_class(notes.expanded, "-expanded")
 
     @property
     def is_active(self) -> bool:
@@ -296,13 +387,19 @@ class Pane(Vertical):
         if figures.sort:
             label = next(c.label for c in figures.columns if c.name == figures.sort[0])
             parts.append(f"sorted by {label} {'▼' if figures.sort[1] else '▲'}")
+        if figures.filter_text:
+            parts.append("esc clears")
         if extra:
             parts.append(extra)
         keys = []
         if step.level.drill is not None and figures.row_count:
             keys.append(f"↵ {step.level.enter_hint}")
+        if step.result is not None and step.result.chart is not None:
+            keys.append("g table" if self.charting else "g chart")
         if len(self.stack) > 1:
             keys.append("esc back")
+        elif len(self.views) > 1:
+            keys.append(f"v {self.views[(self.view + 1) % len(self.views)]}")
         text = Text(" · ".join(parts), style="italic")
         if keys:
             text.append("   " + " · ".join(keys), style="dim")
@@ -329,7 +426,21 @@ class Pane(Vertical):
             self.refresh_step()
             self.refresh_bindings()
 
+    def action_toggle_view(self) -> None:
+        """The top level's other view (the month, or the fiscal year)."""
+        ctx = self.wrp.context
+        if len(self.views) < 2 or ctx is None:
+            return
+        self.cancel_load()
+        self.view = (self.view + 1) % len(self.views)
+        self.stack = [Step(self.root(ctx))]
+        self.refresh_step()
+        self.refresh_bindings()
+
     def action_back(self) -> None:
+        if self.figures is not None and self.figures.filter_text and not self.loading_now:
+            self.apply_filter("")  # Escape clears the filter before it leaves the level
+            return
         if len(self.stack) <= 1:
             self.cancel_load("cancelled: r or another pane and back loads it again")
             return
@@ -362,9 +473,13 @@ class Pane(Vertical):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.close_filter()
+        self.apply_filter(event.value.strip())
+
+    def apply_filter(self, text: str) -> None:
+        """Keep the rows containing `text` (every row when empty); totals follow."""
         if self.figures is not None:
             self.step.cursor = (0, self.query_one(FigureTable).cursor[1])
-            self.run_refigure(self.generation, self.figures, {"filter_text": event.value.strip()})
+            self.run_refigure(self.generation, self.figures, {"filter_text": text})
 
     def close_filter(self) -> None:
         field = self.query_one(".filter", Input)
@@ -379,25 +494,45 @@ class Pane(Vertical):
         for step in self.stack:
             if step.result is not None:
                 figures = refigure(step.result.figures, mask_members=mask)
-                step.result = LevelResult(figures, step.result.notes)
+                step.result = step.level.summarized(step.result, figures)
         if self.figures is not None and self.wrp.active_pane is self:
             self.call_later(self.show_result, self.step)
+        elif self.stack:
+            self.show_crumbs()
+
+    def run_refigure(self, generation: int, figures: Figures, changes: dict) -> None:
+        step = self.step
+        if step is not None and step.result is not None:
+            self.refigure_worker(generation, step.level, step.result, changes)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="refigure")
-    def run_refigure(self, generation: int, figures: Figures, changes: dict) -> None:
+    def refigure_worker(self, generation: int, level: Level, result: LevelResult,
+                        changes: dict) -> None:  # fmt: skip
         from tui.presenting import refigure
 
-        figures = refigure(figures, **changes)
-        figures.grid_data  # noqa: B018 (laid out here, off the UI thread)
-        self.post_message(self.Refigured(generation, figures))
+        figures = refigure(result.figures, **changes)
+        self.post_message(self.Refigured(generation, level.summarized(result, figures)))
 
     @on(Refigured)
     async def _refigured(self, message: Refigured) -> None:
         step = self.step
         if message.generation != self.generation or step is None or step.result is None:
             return
-        step.result = LevelResult(message.figures, step.result.notes)
-        await self.show_result(step)
+        step.result = message.result
+        await self.show_result(step)  # the new grid scrolls to the sorted column itself
+
+    def export_parts(self) -> tuple[str, ...]:
+        """What an export's name says: the pane, the county and the month or
+        fiscal year of the level shown (the context month when it names none)."""
+        ctx, step = self.wrp.context, self.step
+        crumb = step.level.crumb if step is not None else ""
+        period = PERIOD.search(crumb)
+        county = COUNTY_IN_CRUMB.match(crumb)
+        return (
+            self.id or "",
+            county.group(1).lower() if county else "",
+            period.group(0) if period else ctx.month.strftime("%Y-%m") if ctx else "",
+        )
 
     def action_export(self) -> None:
         """`e`: the table as CSV to the export folder, through the same writer
@@ -407,8 +542,7 @@ class Pane(Vertical):
         table = self.export_table()
         if table is None:
             return
-        crumbs = "-".join(s.level.crumb[:32] for s in self.stack)
-        path = default_path(self.wrp.export_dir, export_stem(self.id or "", crumbs), "csv")
+        path = default_path(self.wrp.export_dir, export_stem(*self.export_parts()), "csv")
         self.start_export(table, ExportRequest(path, "csv"))
 
     def export_table(self):
@@ -471,7 +605,7 @@ class Pane(Vertical):
         if table is None:
             return
         crumb = self.step.level.crumb
-        path = default_path(self.wrp.export_dir, export_stem(self.id or "", crumb), "csv")
+        path = default_path(self.wrp.export_dir, export_stem(*self.export_parts()), "csv")
         extracts = self.wrp.engine.data_dir if self.wrp.engine else None
 
         def chosen(request) -> None:

@@ -8,10 +8,8 @@ from collections.abc import Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 
 from tui.commands import CommandList
 from tui.context import Context
@@ -19,6 +17,7 @@ from tui.panes.base import Pane, Step
 from tui.panes.close_notes import NOTE_BINDINGS, NotesKeys
 from tui.views import Level
 from tui.widgets.figure_table import FigureTable
+from tui.widgets.notes import Notes
 from tui.widgets.section_bar import SectionBar
 
 if TYPE_CHECKING:
@@ -97,9 +96,9 @@ class ClosePane(NotesKeys, Pane):
         if detail is None:
             return
         described = detail(figures, row)
-        notes = Text("\n").join([described, *step.result.notes] if described else
-                                step.result.notes)  # fmt: skip
-        self.query_one(".notes", Static).update(notes)
+        lines = step.result.lines
+        self.query_one(Notes).show_lines([described, *lines] if described else lines)
+        self.fold_notes()
 
 
 class CloseCommands(CommandList):

@@ -47,12 +47,41 @@ def sql_language() -> str | None:
 
 
 class SqlEditor(TextArea):
-    """The SQL being written. Escape leaves it (TextArea's code-editor habit)."""
+    """The SQL being written. Escape leaves it (TextArea's code-editor habit).
+    It grows with its text up to half the pane; f3 makes it tall."""
 
     DEFAULT_CSS = """
-    SqlEditor { height: 8; border: none; padding: 0; }
+    SqlEditor { height: 4; border: none; padding: 0; }
     SqlEditor:focus { border: none; }
     """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+a", "select_all", "Select all", show=False, tooltip="Select all the SQL"),
+    ]
+    MIN_HEIGHT: ClassVar[int] = 4
+
+    def on_text_area_changed(self) -> None:
+        self.fit_height()
+
+    def on_resize(self) -> None:
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """As many lines as the SQL has (wrapped), from 4 to half the pane;
+        70% of it while tall (f3)."""
+        if self.has_class("-tall"):
+            self.styles.height = "70%"
+            return
+        pane = self.parent.parent if self.parent is not None else None
+        room = max(self.MIN_HEIGHT, (pane.size.height // 2) if pane is not None else 8)
+        wrapped = getattr(self, "wrapped_document", None)
+        lines = wrapped.height if wrapped is not None else self.document.line_count
+        if not self.text:
+            lines = self.placeholder.count("\n") + 1 if isinstance(self.placeholder, str) else 1
+        self.styles.height = min(max(lines, self.MIN_HEIGHT), room)
+
+    def action_grow(self) -> None:
+        self.toggle_class("-tall")
+        self.fit_height()
 
     def line_before_cursor(self) -> str:
         row, column = self.cursor_location
@@ -115,11 +144,25 @@ class ResultsTable(FigureTable, can_focus=True):
     Focusable itself only while empty, so that Escape from the editor always
     lands somewhere the number keys and `?` work."""
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "write_sql", "Write SQL", show=False, tooltip="Into the SQL editor"),
+    ]
+
     def render(self) -> Text:
         if self.children:
             return Text("")
-        return Text(" Results show here. esc or i: back to the SQL · 1-5: the panes",
+        return Text(" Results show here · i or enter: write SQL · 1-7 panes · ? keys",
                     style="dim italic")  # fmt: skip
+
+    def action_write_sql(self) -> None:
+        self.screen.query_one(SqlEditor).focus()
+
+    async def clear(self) -> None:
+        """No result (it failed or was cancelled): the hint again."""
+        self.figures = None
+        await self.remove_children()
+        self.can_focus = True
+        self.refresh()
 
     async def show_result(self, result: ConsoleResult, *, focus: bool = False) -> None:
         from textual_fastdatatable import DataTable
@@ -140,11 +183,12 @@ class ResultsTable(FigureTable, can_focus=True):
             grid.focus()
 
     def focus_grid(self) -> None:
-        """Coming to the console: the results if there are some, else the SQL."""
+        """Coming to the console: the results if there are some, else the hint
+        (so that a pane key pressed next switches panes, not types)."""
         if self.grid is not None:
             self.grid.focus()
         else:
-            self.screen.query_one(SqlEditor).focus()
+            self.focus()
 
 
 class ConsolePane(Pane):
@@ -167,7 +211,9 @@ class ConsolePane(Pane):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel_query", "Cancel", priority=True, tooltip="Stop the query"),
         Binding("ctrl+r,f5", "run", "Run", tooltip="Run the SQL", key_display="^r/f5"),
-        Binding("f2", "schema", "Tables", tooltip="Tables, views and their columns"),
+        # listed on the status line: the footer keeps room for the pane keys and ?
+        Binding("f2", "schema", "Tables", show=False, tooltip="Tables, views and their columns"),
+        Binding("f3", "grow", "Taller", show=False, tooltip="A tall SQL editor, or back"),
         Binding(
             "ctrl+space,ctrl+@",
             "complete",
@@ -220,11 +266,11 @@ class ConsolePane(Pane):
             self.relations = relations
 
     def __init__(self, *, id: str) -> None:
-        from tui.views.console import History, Relation
+        from tui.views.console import History, Relation, history_path
 
         super().__init__(id=id)
         self.result: ConsoleResult | None = None
-        self.history = History()
+        self.history = History.load(history_path())  # the queries of earlier sessions too
         # the contract's tables until the engine describes everything
         from queries.contract import KINDS, TABLES
 
@@ -261,7 +307,7 @@ class ConsolePane(Pane):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_query":
             return self.loading_now
-        if action in ("back", "filter", "sort", "open_sql"):
+        if action in ("back", "filter", "sort", "open_sql", "notes"):
             return False
         if action in ("export", "export_as", "copy"):
             return self.result is not None
@@ -401,6 +447,9 @@ class ConsolePane(Pane):
         self.query_one(SchemaTree).remove_class("-shown")
         self.editor.focus()
 
+    def action_grow(self) -> None:
+        self.editor.action_grow()
+
     # -- running ----------------------------------------------------------------------------
     def action_run(self) -> None:
         engine, ctx = self.wrp.engine, self.wrp.context
@@ -414,6 +463,9 @@ class ConsolePane(Pane):
         if self.loading_now:
             engine.interrupt()
         self.history.add(sql)
+        if self.history.problem:
+            self.notify(self.history.problem, title="History not saved", severity="warning")
+            self.history.problem = None
         self.generation += 1
         self.loading_now = True
         self.query_one(ResultsTable).loading = True
@@ -460,17 +512,24 @@ class ConsolePane(Pane):
         self.show_status()
 
     @on(QueryFailed)
-    def _query_failed(self, message: QueryFailed) -> None:
+    async def _query_failed(self, message: QueryFailed) -> None:
         if message.generation == self.generation:
             self.done_running()
+            await self.clear_result()  # the rows on screen would answer the old SQL
             self.show_error(message.title, message.message)
             self.set_status(message.title)
 
     @on(QueryStopped)
-    def _query_stopped(self, message: QueryStopped) -> None:
+    async def _query_stopped(self, message: QueryStopped) -> None:
         if message.generation == self.generation:
             self.done_running()
+            await self.clear_result()
             self.set_status("cancelled")
+
+    async def clear_result(self) -> None:
+        self.result = None
+        await self.query_one(ResultsTable).clear()
+        self.refresh_bindings()
 
     def show_error(self, title: str, message: str) -> None:
         error = self.query_one(".sql-error", Static)

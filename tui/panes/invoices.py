@@ -1,4 +1,5 @@
-"""Pane 3. Expected vs billed per county-month, paid, outstanding and aging."""
+"""Pane 3. Expected vs billed per county for the context month (`v`: the
+fiscal year month by month), paid, outstanding and aging."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tui.views import Level
 
 class InvoicesPane(Pane):
     title = "Invoices"
+    views = ("month", "fiscal year")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "aging", "Aging", tooltip="Every unpaid invoice of every year, by age"),
     ]
@@ -29,6 +31,6 @@ class InvoicesPane(Pane):
         self.refresh_bindings()
 
     def root(self, ctx: Context) -> Level:
-        from tui.views.invoices import invoices_root  # polars loads after the first frame
+        from tui.views.invoices import invoices_month_root, invoices_root  # polars loads later
 
-        return invoices_root(ctx)
+        return invoices_month_root(ctx) if self.view == 0 else invoices_root(ctx)

@@ -26,13 +26,24 @@ MODAL_CSS = """
 
 
 class ChoiceScreen(ModalScreen[str | None]):
-    """Pick one of a few values (a county). Dismisses with the value or None."""
+    """Pick one of a few values (a county, a query of the history): typing
+    narrows the list to the choices containing the text. Dismisses with the
+    value or None."""
 
     DEFAULT_CSS = (
         MODAL_CSS.format(name="ChoiceScreen")
         + "ChoiceScreen OptionList { height: auto; max-height: 16; }"
+        + "ChoiceScreen Input { border: none; height: 1; padding: 0 1; margin-bottom: 1; }"
     )
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("down", "move('cursor_down')", "Next", show=False, priority=True),
+        Binding("up", "move('cursor_up')", "Previous", show=False, priority=True),
+        Binding("home", "move('first')", "First", show=False, priority=True),
+        Binding("end", "move('last')", "Last", show=False, priority=True),
+        Binding("pagedown", "move('page_down')", "Page down", show=False, priority=True),
+        Binding("pageup", "move('page_up')", "Page up", show=False, priority=True),
+    ]
 
     def __init__(self, title: str, choices: list[tuple[str, str]], current: str) -> None:
         super().__init__()
@@ -43,14 +54,37 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield OptionList(*(Option(label, id=value) for value, label in self.choices))
-            yield Label("↑↓ choose · enter select · esc cancel", classes="hint")
+            yield Input(placeholder="type to narrow the list")
+            yield OptionList(*self.options(""))
+            yield Label("type to filter · ↑↓ choose · enter select · esc cancel", classes="hint")
+
+    def options(self, text: str) -> list[Option]:
+        needle = text.casefold().strip()
+        return [Option(label, id=value) for value, label in self.choices
+                if needle in label.casefold()]  # fmt: skip
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
         values = [value for value, _ in self.choices]
         options.highlighted = values.index(self.current) if self.current in values else 0
-        options.focus()
+        self.query_one(Input).focus()
+
+    @on(Input.Changed)
+    def _narrow(self, event: Input.Changed) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self.options(event.value))
+        options.highlighted = 0 if options.option_count else None
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        options = self.query_one(OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    def action_move(self, action: str) -> None:
+        getattr(self.query_one(OptionList), f"action_{action}")()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -165,21 +165,28 @@ GAP_COLUMNS = (
 
 def load_gaps(county: str, level: str, engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame = engine.run("adequacy_gaps", month=ctx.month, county=county, level=level)
-    members = int(frame["members"].sum() or 0) if frame.height else 0
+    # Not-located ZIPs are listed too, but they are not far: their distance is unknown.
+    far = frame.filter(frame["located"]) if frame.height else frame
+    lost = frame.filter(~frame["located"]) if frame.height else frame
     note = line(
-        key_value("Members outside", display.count(members)),
-        key_value("ZIPs", display.count(frame.height)),
-        Text(
-            "distance from the ZIP centroid to the nearest active site offering the level",
-            style="dim",
-        ),  # fmt: skip
+        key_value("Beyond the standard", members_in_zips(far)),
+        key_value("not located", members_in_zips(lost)),
     )
-    return LevelResult(present(frame, GAP_COLUMNS, mask_members=mask), (note,))
+    how = Text("distance from the ZIP centroid to the nearest active site offering the level; "
+               "a ZIP missing from the zips extract has none", style="dim")  # fmt: skip
+    return LevelResult(present(frame, GAP_COLUMNS, mask_members=mask), (note, how))
+
+
+def members_in_zips(frame) -> str:
+    """`3 members in 2 ZIPs`, `1 member in 1 ZIP`."""
+    members, zips = int(frame["members"].sum() or 0) if frame.height else 0, frame.height
+    return (f"{display.count(members)} member{'s' if members != 1 else ''} in "
+            f"{display.count(zips)} ZIP{'s' if zips != 1 else ''}")  # fmt: skip
 
 
 def gaps_level(county: str, level: str, max_miles: int) -> Level:
     return Level(
-        f"{display.county_label(county)} {level}: ZIPs beyond {max_miles} mi",
+        f"{display.county_label(county)} {level}: ZIPs beyond {max_miles} mi or not located",
         partial(load_gaps, county, level),
         query=asked("adequacy_gaps", "month", county=county, level=level),
     )

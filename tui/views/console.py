@@ -14,12 +14,15 @@ Everything here runs in the console's worker threads or is pure string work.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from queries.contract import TABLES
@@ -250,19 +253,69 @@ def run_console_query(engine: Engine, sql: str, ctx: Context) -> ConsoleResult:
 
 
 # -- history ---------------------------------------------------------------------------------
+HISTORY_KEPT = 500  # queries read back at start
+
+
+def history_path() -> Path:
+    """$XDG_STATE_HOME/wrp-tui/history (default ~/.local/state)."""
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "wrp-tui" / "history"
+
+
 @dataclass
 class History:
-    """The session's queries, newest last; browsing keeps the unsent draft."""
+    """The queries run, newest last; browsing keeps the unsent draft. With a
+    `path`, each query is appended to it (one JSON string a line, folder 0700,
+    file 0600) with any CIN-looking literal masked, and read back next time."""
 
     entries: list[str] = field(default_factory=list)
     position: int | None = None  # index being shown, None: the draft
     draft: str = ""
+    path: Path | None = None
+    problem: str | None = None  # why the file could not be read or written
+
+    @classmethod
+    def load(cls, path: Path) -> History:
+        history = cls(path=path)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return history
+        except OSError as exc:
+            history.problem = f"cannot read the history {path}: {exc.strerror}"
+            return history
+        for text in lines[-HISTORY_KEPT:]:
+            try:
+                sql = json.loads(text)
+            except ValueError:
+                continue  # a line cut short by a crash: the others still count
+            if isinstance(sql, str) and sql.strip():
+                history.remember(sql.strip())
+        return history
+
+    def remember(self, sql: str) -> bool:
+        if sql and (not self.entries or self.entries[-1] != sql):
+            self.entries.append(sql)
+            return True
+        return False
 
     def add(self, sql: str) -> None:
         sql = sql.strip()
-        if sql and (not self.entries or self.entries[-1] != sql):
-            self.entries.append(sql)
+        if self.remember(sql) and self.path is not None:
+            self.write(sql)
         self.position = None
+
+    def write(self, sql: str) -> None:
+        from queries.privacy import mask_text
+
+        path = self.path
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as out:
+                out.write(json.dumps(mask_text(sql), ensure_ascii=False) + "\n")
+        except OSError as exc:
+            self.problem = f"cannot write the history {path}: {exc.strerror}"
 
     def previous(self, current: str) -> str | None:
         if not self.entries:

@@ -13,7 +13,9 @@ from rich.text import Text
 
 from queries import display
 from queries.billing import invoice_totals, is_to_invoice
+from queries.reference import COUNTIES
 from queries.reports import Filters, run_report
+from tui.charts import billed_paid_chart, short_county
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
@@ -29,20 +31,25 @@ def _to_invoice_style(row: dict) -> str | None:
     return TO_INVOICE_STYLE if is_to_invoice(row) else None
 
 
-INVOICE_COLUMNS = (
-    Column("county_code", "County", "county"),
-    Column("month", "Month", "month"),
-    Column("computed_users", "Users", "count"),
-    Column("billed_users", "Billed users", "count"),
-    # A month with no ORIGINAL yet has nothing to drift from (contract v1.1).
-    Column(
-        "drift_users",
-        "Drift users",
-        "signed_count",
-        words=lambda r: "—" if is_to_invoice(r) else None,
-    ),
+def invoice_status(row: dict) -> str:
+    """Contract v1.1: `invoiced` once the ORIGINAL is issued; a month with users
+    and no ORIGINAL is `to invoice`."""
+    if row["invoiced"]:
+        return "invoiced"
+    if is_to_invoice(row):
+        return "to invoice"
+    return "no users" if not row["computed_users"] else "—"
+
+
+# In priority order: the money that answers "what was billed, what is owed"
+# comes right after the pinned county (and month), where 80 columns show it.
+FIGURE_COLUMNS = (
     Column("expected_total", "Expected", "money", style=_to_invoice_style),
     Column("billed_total", "Billed", "money"),
+    Column("paid", "Paid", "money"),
+    Column("outstanding", "Outstanding", "money"),
+    Column("invoiced", "Status", style=_to_invoice_style, words=invoice_status),
+    # A month with no ORIGINAL yet has nothing to drift from (contract v1.1).
     Column(
         "drift_amount",
         "Drift",
@@ -50,8 +57,20 @@ INVOICE_COLUMNS = (
         style=_to_invoice_style,
         words=lambda r: "to invoice" if is_to_invoice(r) else None,
     ),
-    Column("paid", "Paid", "money"),
-    Column("outstanding", "Outstanding", "money"),
+    Column("computed_users", "Users", "count"),
+    Column("billed_users", "Billed users", "count"),
+    Column(
+        "drift_users",
+        "Drift users",
+        "signed_count",
+        words=lambda r: "—" if is_to_invoice(r) else None,
+    ),
+)
+MONTH_VIEW_COLUMNS = (Column("county_code", "County", "county"), *FIGURE_COLUMNS)
+INVOICE_COLUMNS = (
+    Column("county_code", "County", "county"),
+    Column("month", "Month", "month"),
+    *FIGURE_COLUMNS,
 )
 
 AGING_BUCKETS = (
@@ -69,6 +88,48 @@ def total(frame: pl.DataFrame, column: str) -> Decimal:
 
 def load_invoices(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     frame = run_report(engine, "invoices", ctx.filters())
+    notes = tuple(aging_notes(engine, ctx))
+    by_month = frame.group_by("month", maintain_order=True).agg(
+        pl.col("billed_total").sum(), pl.col("paid").sum()).sort("month")  # fmt: skip
+    where = display.county_label(ctx.county) if ctx.county else "all counties"
+    chart = billed_paid_chart(
+        [m.strftime("%b") for m in by_month["month"]], by_month["billed_total"], by_month["paid"],
+        f"Billed vs paid by month, {where} {display.fiscal_year_label(ctx.fiscal_year)}",
+    )  # fmt: skip
+    return LevelResult(present(frame, INVOICE_COLUMNS, mask_members=mask), notes, chart=chart)
+
+
+def load_month_view(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
+    """The context month's invoice of every county: the close's first question."""
+    frame = with_every_county(run_report(engine, "invoices", ctx.filters(month=True)), ctx)
+    notes = tuple(aging_notes(engine, ctx))
+    chart = billed_paid_chart(
+        [short_county(c) for c in frame["county_code"]], frame["billed_total"], frame["paid"],
+        f"Billed vs paid {display.month_label(ctx.month)}",
+    )  # fmt: skip
+    return LevelResult(present(frame, MONTH_VIEW_COLUMNS, mask_members=mask), notes,
+                       chart=chart)  # fmt: skip
+
+
+def with_every_county(frame: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """The report has no row for a county-month with neither users nor an
+    invoice; the month view lists it anyway, as the contract reads it: no
+    users, nothing billed, paid or outstanding ("0.00"), nothing expected."""
+    wanted = [ctx.county] if ctx.county else [c.code for c in COUNTIES]
+    have = set(frame["county_code"])
+    missing = [code for code in wanted if code not in have]
+    if not missing:
+        return frame
+    zero = Decimal("0.00")
+    rows = [{"county_code": code, "month": ctx.month, "computed_users": 0, "billed_users": 0,
+             "billed_total": zero, "paid": zero, "outstanding": zero, "invoiced": False}
+            for code in missing]  # fmt: skip
+    filler = pl.DataFrame(rows, schema={k: frame.schema[k] for k in rows[0]})
+    return pl.concat([frame, filler], how="diagonal_relaxed").sort("county_code")
+
+
+def invoice_total_lines(frame: pl.DataFrame) -> tuple[Text, ...]:
+    """Totals of the rows shown (they follow the filter)."""
     sums = invoice_totals(frame)
     totals = line(
         key_value("Billed", display.money(sums.billed)),
@@ -76,8 +137,7 @@ def load_invoices(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
         key_value("paid", display.money(sums.paid)),
         key_value("outstanding", display.money(sums.outstanding)),
     )
-    notes = (totals, to_invoice_line(sums), *aging_notes(engine, ctx))
-    return LevelResult(present(frame, INVOICE_COLUMNS, mask_members=mask), notes)
+    return (totals, to_invoice_line(sums))
 
 
 def to_invoice_line(sums) -> Text:
@@ -161,7 +221,12 @@ def drill_to_month(figures: Figures, row: int, _column: int, _ctx: Context) -> L
     return month_invoices_level(record["county_code"], record["month"])
 
 
+def drill_to_county_month(figures: Figures, row: int, _column: int, ctx: Context) -> Level:
+    return month_invoices_level(figures.row(row)["county_code"], ctx.month)
+
+
 def invoices_root(ctx: Context) -> Level:
+    """The fiscal year, county by county and month by month (`v` from the month)."""
     return Level(
         f"Invoices {display.fiscal_year_label(ctx.fiscal_year)}",
         load_invoices,
@@ -169,6 +234,20 @@ def invoices_root(ctx: Context) -> Level:
         enter_hint="the month's invoices",
         fixed_columns=2,
         query=report_query("invoices", Context.filters),
+        totals=invoice_total_lines,
+    )
+
+
+def invoices_month_root(ctx: Context) -> Level:
+    """The pane opens here: the context month, one row per county."""
+    return Level(
+        f"Invoices {display.month_label(ctx.month)}",
+        load_month_view,
+        drill_to_county_month,
+        enter_hint="the month's invoices",
+        fixed_columns=1,
+        query=report_query("invoices", partial(Context.filters, month=True)),
+        totals=invoice_total_lines,
     )
 
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from queries import display
 from queries.reports import run_report
+from tui.charts import variance_chart
 from tui.context import Context
 from tui.presenting import ALERT_STYLE, NEGATIVE_STYLE, Column, Figures, present, signed_bars
 from tui.views import Level, LevelResult, key_value, line, negative_style, percent_of
@@ -22,20 +23,22 @@ from tui.views.users import claim_lines_level
 if TYPE_CHECKING:
     from queries.engine import Engine
 
+# In priority order: the variances (the pane's question) first after the
+# pinned county, so 80 columns show every county's; the FY is the context's.
 RECONCILIATION_COLUMNS = (
     Column("county_code", "County", "county"),
-    Column("fiscal_year", "FY", "fiscal_year"),
     # An open year reads first through its last invoiced month (contract v1.1).
-    Column("invoiced_through", "Invoiced to", "month"),
     Column("variance_through_invoiced", "Var. to invoiced", "signed_money"),
-    Column("user_months", "User-months", "count"),
-    Column("pupm_billed", "PUPM billed", "money"),
-    Column("actual_claims_cost", "Claims cost", "money"),
+    Column("invoiced_through", "Invoiced to", "month"),
     Column("variance", "Variance", "signed_money"),
     Column("variance_pct", "Var %", "signed_percent"),
+    Column("pupm_billed", "PUPM billed", "money"),
+    Column("actual_claims_cost", "Claims cost", "money"),
+    Column("user_months", "User-months", "count"),
     Column("indicated_pupm", "Indicated PUPM", "money"),
     Column("cost_through_invoiced", "Cost to invoiced", "money"),
     Column("federal_match", "Federal match est.", "money"),
+    Column("fiscal_year", "FY", "fiscal_year"),
     # the year-end projection (queries/projection.py), joined per county
     Column("year_end_cost", "YE cost", "money"),
     Column("year_end_user_months", "YE user-months", "count"),
@@ -101,8 +104,13 @@ def load_reconciliation(engine: Engine, ctx: Context, mask: bool) -> LevelResult
         "reconciliation_months", as_of=ctx.as_of, county=ctx.county, fiscal_year=ctx.fiscal_year
     )
     frame, year_end = with_year_end(engine, ctx, frame)
-    notes = (fiscal_year_totals(frame), *running_chart(months), year_end_line(year_end))
-    return LevelResult(present(frame, RECONCILIATION_COLUMNS, mask_members=mask), notes)
+    notes = (*running_chart(months), year_end_line(year_end))
+    where = display.county_label(ctx.county) if ctx.county else "all counties"
+    chart = variance_chart(months["month"], months["variance"],
+                           f"Variance by month, {where} "
+                           f"{display.fiscal_year_label(ctx.fiscal_year)}")  # fmt: skip
+    return LevelResult(present(frame, RECONCILIATION_COLUMNS, mask_members=mask), notes,
+                       chart=chart)  # fmt: skip
 
 
 def with_year_end(engine: Engine, ctx: Context,
@@ -146,6 +154,7 @@ def reconciliation_root(ctx: Context) -> Level:
         drill_to_months,
         enter_hint="month-by-month breakdown",
         query=report_query("reconciliation", Context.filters),
+        totals=lambda frame: (fiscal_year_totals(frame),),
     )
 
 

@@ -11,9 +11,11 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
+from queries.months import latest_month_with_users
 from queries.privacy import mask_member_id
 from queries.reference import COUNTIES
 from queries.reports import Filters, run_report
+from tui.charts import users_chart
 from tui.context import Context, add_months
 from tui.presenting import Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, percent_of
@@ -40,7 +42,9 @@ def users_matrix(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     users = run_report(engine, "users", ctx.filters())
     by_key = {(r["county_code"], r["month"]): r["users"] for r in users.iter_rows(named=True)}
     months = fiscal_months(ctx.fiscal_year)
-    happened = [m for m in months if m <= ctx.as_of]
+    # Months after the last one with any user (region-wide) have no data yet: `—`, not 0.
+    through = latest_month_with_users(engine, ctx.as_of)
+    happened = [m for m in months if m <= ctx.as_of and through is not None and m <= through]
     rows = []
     for code in county_rows(ctx.county):
         cells = {m.isoformat(): (by_key.get((code, m), 0) if m in happened else None)
@@ -59,7 +63,11 @@ def users_matrix(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     columns += [Column(m.isoformat(), m.strftime("%b"), "count") for m in months]
     columns.append(Column("user_months", "User-months", "count"))
     notes = users_notes(engine, ctx)
-    return LevelResult(present(frame, columns, mask_members=mask), notes)
+    chart = users_chart(
+        [(r["county_code"], [r[m.isoformat()] for m in months]) for r in rows if r["county_code"]],
+        months, f"Users per county {display.fiscal_year_label(ctx.fiscal_year)}",
+    )  # fmt: skip
+    return LevelResult(present(frame, columns, mask_members=mask), notes, chart=chart)
 
 
 def users_notes(engine: Engine, ctx: Context) -> tuple[Text, ...]:
@@ -110,6 +118,7 @@ def users_root(ctx: Context) -> Level:
         drill_from_matrix,
         enter_hint="level-of-care mix",
         query=report_query("users", Context.filters),
+        start_column=ctx.month.isoformat(),  # the cursor starts on the context month
     )
 
 
@@ -227,4 +236,5 @@ def claim_lines_level(member_id: str, month: date) -> Level:
     return Level(
         f"member {mask_member_id(member_id)} {display.month_label(month)}",
         partial(load_claim_lines, member_id, month),
+        revealed_crumb=f"member {member_id} {display.month_label(month)}",  # after `u` only
     )

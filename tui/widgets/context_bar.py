@@ -1,7 +1,10 @@
-"""The line at the top: data folder, county, fiscal year, month, as-of."""
+"""The line at the top: data folder, county, fiscal year, month, as-of and
+how fresh the extracts are. It always fits one line: when the terminal is
+narrow the least needed words go first (the folder before the as-of date)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
@@ -10,10 +13,28 @@ from textual.widgets import Static
 
 from tui.context import Context
 
+SEPARATOR = " │ "
 
-def short_path(path: Path, width: int = 24) -> str:
-    text = str(path)
-    return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+def short_path(path: Path) -> str:
+    """The folder's last part: `…/extracts/2026-11-22` reads `2026-11-22`."""
+    return Path(path).name or str(path)
+
+
+def newest_file(signature: tuple) -> datetime | None:
+    """The newest extract file time in a freshness signature (path, mtime_ns, size)."""
+    stamps = [mtime for _path, mtime, _size in signature]
+    return datetime.fromtimestamp(max(stamps) / 1e9).astimezone() if stamps else None
+
+
+def short_age(then: datetime, now: datetime) -> str:
+    """`5m`, `3h`, `2d`: how old the newest extract file is."""
+    seconds = max((now - then).total_seconds(), 0)
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400 * 2:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
 
 
 class ContextBar(Static):
@@ -31,27 +52,60 @@ class ContextBar(Static):
     context: reactive[Context | None] = reactive(None)
     status: reactive[str] = reactive("opening the extracts…")
     new_data: reactive[bool] = reactive(False)
+    data_age: reactive[str] = reactive("")  # age of the newest extract file, e.g. "3h"
 
     def render(self) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
+        width = max(self.size.width, 20)  # the content width (padding excluded)
+        variants = list(self.variants())
+        for text in variants:
+            if text.cell_len <= width:
+                return text
+        text = variants[-1]
+        text.truncate(width, overflow="ellipsis")
+        return text
+
+    def variants(self):
+        """The bar from its fullest to its most compact wording."""
         ctx = self.context
-        if ctx is not None:
-            labels = ctx.labels()
-            as_of = labels["as_of"] + (" latest" if ctx.as_of_is_default else "")
-            items = [
-                ("d", short_path(ctx.data_dir)),
-                ("c", labels["county"]),
-                ("f", labels["fiscal_year"]),
-                ("m", labels["month"]),
-                ("a", as_of),
-            ]
-            for i, (key, value) in enumerate(items):
-                if i:
-                    text.append(" │ ", style="dim")
-                text.append(key, style="bold reverse")
-                text.append(f" {value}")
+        if ctx is None:
+            yield Text(self.status, style="dim italic")
+            return
+        labels = ctx.labels()
+        county = labels["county"]
+        short_county = "All" if ctx.county is None else county.split(" ")[0]
+        folder = short_path(ctx.data_dir)
+        latest = " latest" if ctx.as_of_is_default else ""
+        # (county, folder, "latest", fiscal year, freshness mark): the as-of never goes
+        for county_text, with_folder, with_latest, with_year, mark in (
+            (county, True, True, True, "full"),
+            (county, True, True, True, "short"),
+            (county, False, True, True, "short"),
+            (county, False, False, True, "short"),
+            (short_county, False, False, True, "short"),
+            (short_county, False, False, True, "dot"),
+            (short_county, False, False, False, "dot"),  # the month says the year
+        ):
+            items = [("d", folder)] if with_folder else []
+            items.append(("c", county_text))
+            if with_year:
+                items.append(("f", labels["fiscal_year"]))
+            items += [("m", labels["month"]), ("a", labels["as_of"] + (latest if with_latest
+                                                                        else ""))]  # fmt: skip
+            yield self.assemble(items, mark)
+
+    def assemble(self, items: list[tuple[str, str]], mark: str) -> Text:
+        text = Text(no_wrap=True)
+        for i, (key, value) in enumerate(items):
+            if i:
+                text.append(SEPARATOR, style="dim")
+            text.append(key, style="bold reverse")
+            text.append(f" {value}")
         if self.new_data:
-            text.append("  ● new data: r reloads", style="bold yellow")
+            label = {"full": "● new data: r reloads", "short": "● new data r", "dot": "●"}[mark]
+            text.append(f"  {label}", style="bold yellow")
         elif self.status:
             text.append(f"  {self.status}", style="dim italic")
+        elif self.data_age:
+            label = f"files {self.data_age} old" if mark == "full" else self.data_age
+            text.append(f"  {label}", style="dim")
         return text

@@ -25,6 +25,33 @@ def grid_class() -> type:
     from textual_fastdatatable import DataTable
 
     class Grid(DataTable):
+        scroll_pending = False  # the cursor to be scrolled into view once laid out
+
+        def watch_virtual_size(self) -> None:
+            self.call_after_refresh(self.scroll_when_laid_out)
+
+        def on_resize(self) -> None:
+            self.call_after_refresh(self.scroll_when_laid_out)
+
+        def scroll_when_laid_out(self) -> None:
+            # A new grid learns its size and its columns' widths over its first
+            # refreshes: only then can a cursor off to the right be scrolled to.
+            if self.scroll_pending and self.max_scroll_x > 0:
+                self.scroll_pending = False
+                self.scroll_cursor_into_view()
+
+        def scroll_cursor_into_view(self) -> None:
+            """The cursor's column in view, right of the pinned columns. Set
+            directly: scroll_to_region does nothing before the first paint."""
+            region = self._get_cell_region(self.cursor_coordinate)
+            left = self._get_fixed_offset().left
+            x = self.scroll_x
+            if region.right > x + self.size.width:
+                x = region.right - self.size.width
+            if region.x < x + left:
+                x = region.x - left
+            self.scroll_x = max(min(x, self.max_scroll_x), 0)
+
         BINDINGS = [
             Binding(
                 "enter",
@@ -98,7 +125,8 @@ class FigureTable(Vertical):
             fixed_columns=min(fixed_columns, len(figures.labels)),
             cursor_type="cell",
             zebra_stripes=True,
-            max_column_content_width=40,
+            # 40 at 80 columns; a wide terminal shows more of a long text (a check's detail)
+            max_column_content_width=max(40, self.app.size.width // 2 - 10),
             null_rep="—",
         )
         await self.mount(grid)
@@ -108,8 +136,12 @@ class FigureTable(Vertical):
         row = min(cursor[0], max(figures.shown.height - 1, 0))
         column = min(cursor[1], max(len(figures.labels) - 1, 0))
         self.grid.move_cursor(row=row, column=column)
+        # A grid just mounted has no size yet: it scrolls the cursor into view
+        # once laid out (a sorted or start column stays on screen).
+        self.grid.scroll_pending = column > 0
         if focus:
             self.grid.focus()
+
 
     def on_data_table_cell_selected(self, event: Any) -> None:
         event.stop()

@@ -38,13 +38,16 @@ class Breadcrumb(Static):
     def __init__(self) -> None:
         super().__init__("")
         self.crumbs: list[str] = []
+        self.filter_text = ""
 
-    def set_crumbs(self, crumbs: list[str]) -> None:
+    def set_crumbs(self, crumbs: list[str], filter_text: str = "") -> None:
         self.crumbs = crumbs
+        self.filter_text = filter_text
         self.refresh()
 
     def render(self) -> Text:
-        width = max(self.size.width - 2, 10)
+        shown = f" / “{self.filter_text}”" if self.filter_text else ""
+        width = max(self.size.width - 2 - len(shown), 10)
         crumbs = list(self.crumbs)
         # drop the oldest steps (the last one always stays) until it fits
         while len(" › ".join(crumbs)) > width and len(crumbs) > (2 if crumbs[0] == "…" else 1):
@@ -54,4 +57,6 @@ class Breadcrumb(Static):
             if i:
                 text.append(" › ", style="dim")
             text.append(crumb, style="bold" if i == len(crumbs) - 1 else "")
+        if shown:
+            text.append(shown, style="bold reverse")
         return text
