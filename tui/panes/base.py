@@ -73,7 +73,7 @@ class Pane(Vertical):
         Binding("v", "toggle_view", "Month/year", show=False,
                 tooltip="Invoices: the context month or the whole fiscal year"),
         Binding("g", "chart", "Chart", show=False, tooltip="A chart of the table, or the table"),
-        Binding("n", "notes", "Notes", show=False, tooltip="Every line under the table, or fold"),
+        Binding("n", "unfold", "Lines", show=False, tooltip="Every line under the table, or fold"),
     ]
     MIN_TABLE_ROWS: ClassVar[int] = 12  # rows the notes leave to the table when folded
     views: ClassVar[tuple[str, ...]] = ()  # the top levels `v` switches between, if several
@@ -356,7 +356,7 @@ class Pane(Vertical):
         border = 1 if notes.styles.border_top[0] not in ("", "none") else 0
         notes.fold_to(max(self.size.height - others - table_needs - border, 1))
 
-    def action_notes(self) -> None:
+    def action_unfold(self) -> None:
         notes = self.query_one(Notes)
         if not notes.lines:
             return

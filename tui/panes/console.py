@@ -307,7 +307,7 @@ class ConsolePane(Pane):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_query":
             return self.loading_now
-        if action in ("back", "filter", "sort", "open_sql", "notes"):
+        if action in ("back", "filter", "sort", "open_sql", "unfold"):
             return False
         if action in ("export", "export_as", "copy"):
             return self.result is not None
