@@ -413,7 +413,8 @@ class Engine:
 
         cursor = self.connection.cursor()
         try:
-            for table in sorted(tables_used(sql) & self.usable_tables):
+            # (the console's engine reads a pseudonymised copy: no sources of its own)
+            for table in sorted(tables_used(sql) & self.usable_tables & self.sources.keys()):
                 source = self.sources[table]
                 if broken_file(cursor, source) is not None:
                     return unreadable(cursor, source, error)

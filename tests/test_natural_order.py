@@ -28,7 +28,13 @@ def test_check_rows_list_claim_lines_in_natural_order(tmp_path):
          "billed_amount": "10.00", "paid_amount": "10.00", "status": "PAID"}
         for n in (10, 2, 1, 11)
     ]  # fmt: skip
-    folder = write_extracts(tmp_path / "x", claims=lines)
+    # The figures need eligibility and rates rows (an empty table blocks them).
+    eligibility = [{"member_id": "91234567A", "month": date(2024, 7, 1), "county_code": "25",
+                    "zip": "96101", "plan_member": True, "fmap_group": "STANDARD"}]
+    rates = [{"county_code": "25", "fiscal_year": 2025, "pupm_rate": "100.00",
+              "admin_qa_monthly": "10.00"}]
+    folder = write_extracts(tmp_path / "x", claims=lines, eligibility=eligibility,
+                            pupm_rates=rates)
     engine = Engine(Settings(folder))
     try:
         found = engine.run("exception_lines", as_of=date(2024, 9, 15), month=date(2024, 7, 1),

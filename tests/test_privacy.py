@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from typer.testing import CliRunner
@@ -56,8 +57,9 @@ def detector(cins: set[str]) -> re.Pattern:
 
 def file_text(path: Path) -> str:
     """What a file says: parquet and Excel decoded, anything else as bytes."""
-    if path.suffix == ".parquet":
-        return json.dumps(pl.read_parquet(path).to_dicts(), default=str)
+    if path.suffix == ".parquet":  # DuckDB: cached rows may hold DATE 'infinity'
+        rows = duckdb.execute("SELECT to_json(t) FROM read_parquet(?) t", [str(path)])
+        return "\n".join(row[0] for row in rows.fetchall())
     if path.suffix == ".xlsx":
         return pl.read_excel(path).write_csv()
     return path.read_bytes().decode("latin-1")
@@ -610,6 +612,7 @@ async def test_exporting_revealed_ids_asks_again_and_is_audited(tmp_path):
         await press(pilot, "u", "up", "enter")  # reveal on screen: one record
         assert cells(app)[0][0] == "91234568B"
         await press(pilot, "e")
+        await settle(pilot)
         assert type(app.screen).__name__ == "ChoiceScreen"  # asked again
         await press(pilot, "enter")  # the default: masked
         await settle(pilot)
@@ -624,6 +627,7 @@ async def test_exporting_revealed_ids_asks_again_and_is_audited(tmp_path):
         assert str(app.last_export) in records[1]["scope"]
         assert "91234568B" not in json.dumps(records)
         await press(pilot, "E", "enter")  # E goes the same way: asks, masked by default
+        await settle(pilot)
         assert type(app.screen).__name__ == "ChoiceScreen"
         await press(pilot, "enter")
         await settle(pilot)
