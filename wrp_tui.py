@@ -888,13 +888,12 @@ class build_progress:
     def __init__(self, console: Console) -> None:
         import time
 
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)  # fmt: skip
+        from rich import progress as bars
 
         self.console, self.clock, self.started = console, time.monotonic, time.monotonic()
-        self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+        self.bar = bars.Progress(
+            bars.TextColumn("{task.description}"), bars.BarColumn(), bars.MofNCompleteColumn(),
+            bars.TimeElapsedColumn(), bars.TextColumn("left"), bars.TimeRemainingColumn(),
             console=console, transient=True,
         ) if console.is_terminal else None  # fmt: skip
         self.task = None

@@ -17,7 +17,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -155,7 +155,7 @@ class FactCache:
             (staging / BUILD_NOTE).write_text(json.dumps({
                 "extracts": str(self.data_dir),
                 "version": self.folder.name,
-                "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "built": datetime.now(UTC).isoformat(timespec="seconds"),
             }))  # fmt: skip
             os.replace(staging, self.folder)
             say("done")

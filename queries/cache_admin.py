@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from queries.cache import BUILD_NOTE, extract_version
@@ -66,7 +66,7 @@ def cached_versions(root: Path) -> list[CachedVersion]:
                 folder, folder.name, extracts, _size(folder), _when(note, folder),
                 "current" if current else "stale",
             ))  # fmt: skip
-    never = datetime.min.replace(tzinfo=timezone.utc)
+    never = datetime.min.replace(tzinfo=UTC)
     found.sort(key=lambda v: (str(v.extracts or ""), -(v.built or never).timestamp()))
     return found
 
@@ -123,7 +123,7 @@ def _when(note: dict, folder: Path) -> datetime | None:
         return datetime.fromisoformat(note["built"])
     except (KeyError, TypeError, ValueError):
         try:  # the rename into place: about when the build finished
-            return datetime.fromtimestamp(folder.stat().st_mtime, timezone.utc)
+            return datetime.fromtimestamp(folder.stat().st_mtime, UTC)
         except OSError:
             return None
 

@@ -173,7 +173,8 @@ class Pane(Vertical):
         self.loading_now = True
         table = self.query_one(FigureTable)
         table.display = True
-        table.loading = True
+        # After a reload the previous figures stay (dimmed) until the new ones come.
+        table.loading = not self.wrp.awaiting_new_figures
         self.query_one(Notice).clear()
         self.set_status("loading…")
         self.run_load(self.generation, step.level, engine, ctx, self.wrp.mask_members)

@@ -1,0 +1,82 @@
+"""One line under the context bar while the extracts open: what is happening
+(opening, building the cache for a new extract version, reloading), the build's
+stage, the time so far and an estimate of the time left. Hidden otherwise."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from queries.cache import BuildProgress
+
+
+def clock_text(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+class BuildProgressLine(Static):
+    DEFAULT_CSS = """
+    BuildProgressLine {
+        display: none;
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+        color: $text-muted;
+    }
+    BuildProgressLine.-shown { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("", id="build-progress")
+        self.what = ""
+        self.step: BuildProgress | None = None
+        self.started = 0.0  # monotonic, when the opening began
+        self.first_step = 0.0  # when the build's first step began (the estimate's base)
+        self.timer = None
+
+    def start(self, what: str) -> None:
+        """Show the line: `what` is happening, no build step yet."""
+        self.what, self.step = what, None
+        self.started = time.monotonic()
+        self.add_class("-shown")
+        if self.timer is None:  # the elapsed time moves once a second
+            self.timer = self.set_interval(1.0, self.refresh)
+        self.refresh()
+
+    def stepped(self, step: BuildProgress) -> None:
+        if self.step is None:
+            self.first_step = time.monotonic()
+        self.step = step
+        self.refresh()
+
+    def finish(self) -> None:
+        self.remove_class("-shown")
+        self.step = None
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+
+    @property
+    def shown(self) -> bool:
+        return self.has_class("-shown")
+
+    def render(self) -> Text:
+        now = time.monotonic()
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(self.what, style="bold")
+        step = self.step
+        if step is not None:
+            where = f"{step.stage}, {step.months}" if step.months else step.stage
+            text.append(f" · building the cache: {where} ({step.done}/{step.total})")
+        text.append(f" · {clock_text(now - self.started)} so far")
+        if step is not None and step.done and step.total > 1:
+            per_step = (now - self.first_step) / step.done
+            text.append(f" · about {clock_text(per_step * (step.total - step.done))} left")
+        elif step is not None:
+            text.append(" · estimating the time left…")
+        return text
