@@ -4,6 +4,7 @@ the tests share."""
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -136,6 +137,7 @@ class WrpApp(App[None]):
         self.opening = False  # extracts being opened (the cache perhaps being built)
         self.quitting = False  # read by the build's thread: stop at the next step
         self.interrupt_build = None  # stops the build step running now
+        self.opened = threading.Event()  # set when the latest opening's worker has finished
         self.awaiting_new_figures = False  # reloaded: undim once the pane in view has them
 
     @property
@@ -166,7 +168,13 @@ class WrpApp(App[None]):
 
     # -- opening the extracts (in a worker: the first frame never waits for it) ---------
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
-    def open_extracts(self, data_dir: Path, reload: bool) -> None:
+    def open_extracts(self, data_dir: Path, reload: bool, finished: threading.Event) -> None:
+        try:
+            self.open_in_thread(data_dir, reload)
+        finally:
+            finished.set()
+
+    def open_in_thread(self, data_dir: Path, reload: bool) -> None:
         from queries.engine import DataError, Engine, Settings  # imported here: first frame first
 
         settings = Settings(data_dir, self.settings.memory_limit, self.settings.threads)
@@ -195,7 +203,8 @@ class WrpApp(App[None]):
     def start_opening(self, data_dir: Path, what: str, reload: bool) -> None:
         self.opening = True
         self.query_one(BuildProgressLine).start(what)
-        self.open_extracts(data_dir, reload=reload)
+        self.opened = threading.Event()
+        self.open_extracts(data_dir, reload, self.opened)
 
     def build_stepped(self, step: BuildProgress) -> None:
         """The cache build's listener, in the build's thread: never touches a widget."""
@@ -211,10 +220,21 @@ class WrpApp(App[None]):
 
     def abandon_build(self) -> None:
         """Stop a cache build under way: its step now is interrupted, the next
-        one refused; the staging folder is removed, no version is left."""
+        one refused; the staging folder is removed, no version is left. The
+        process cannot end before the build's thread does."""
+        if self.quitting:
+            return
         self.quitting = True
-        if self.opening and self.interrupt_build is not None:
-            self.interrupt_build()
+        if self.opening and not self.opened.is_set():
+            threading.Thread(target=self._interrupt_until_opened, args=(self.opened,),
+                             daemon=True).start()  # fmt: skip
+
+    def _interrupt_until_opened(self, opened: threading.Event) -> None:
+        """Interrupt the build's steps until its thread has let go: an interrupt
+        between two steps reaches no query (the next step refuses to start)."""
+        while not opened.wait(0.05):
+            if (interrupt := self.interrupt_build) is not None:
+                interrupt()
 
     async def action_quit(self) -> None:
         self.abandon_build()
@@ -239,7 +259,7 @@ class WrpApp(App[None]):
         """The pane in view has its new figures (or a message): the previous
         version's figures are gone from the screen, so the dimming goes too."""
         pane = self.active_pane
-        if self.awaiting_new_figures and getattr(message, "_sender", None) is pane:
+        if self.awaiting_new_figures and pane is not None and not pane.loading_now:
             self.call_after_refresh(self.undim)
 
     @on(Opened)
