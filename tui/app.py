@@ -200,9 +200,10 @@ class WrpApp(App[None]):
             self.post_message(self.Opened(extracts, reload))
             grid_class()  # its imports (pyarrow) load here while the Overview's queries run
 
-    def start_opening(self, data_dir: Path, what: str, reload: bool) -> None:
+    def start_opening(self, data_dir: Path, what: str, reload: bool,
+                      previous: bool = False) -> None:  # fmt: skip
         self.opening = True
-        self.query_one(BuildProgressLine).start(what)
+        self.query_one(BuildProgressLine).start(what, previous)
         self.opened = threading.Event()
         self.open_extracts(data_dir, reload, self.opened)
 
@@ -234,7 +235,10 @@ class WrpApp(App[None]):
         between two steps reaches no query (the next step refuses to start)."""
         while not opened.wait(0.05):
             if (interrupt := self.interrupt_build) is not None:
-                interrupt()
+                try:
+                    interrupt()
+                except Exception:  # noqa: S110 (its connection closed: nothing left to stop)
+                    pass
 
     async def action_quit(self) -> None:
         self.abandon_build()
@@ -457,11 +461,9 @@ class WrpApp(App[None]):
         if bar.new_data:  # the reload answers the "new data" notice: it goes
             bar.new_data = False
             self.clear_notifications()
-        what = "reloading the extracts…"
-        if self.extracts is not None:
-            self.query_one(ContentSwitcher).add_class("-previous")
-            what = "reloading: below, the previous version's figures until the new ones are ready"
-        self.start_opening(folder, what, reload=True)
+        previous = self.extracts is not None  # its figures stay, dimmed, until the new ones
+        self.query_one(ContentSwitcher).set_class(previous, "-previous")
+        self.start_opening(folder, "reloading the extracts…", reload=True, previous=previous)
 
     def action_toggle_mask(self) -> None:
         if not self.mask_members:

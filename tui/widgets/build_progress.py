@@ -1,6 +1,7 @@
 """One line under the context bar while the extracts open: what is happening
-(opening, building the cache for a new extract version, reloading), the build's
-stage, the time so far and an estimate of the time left. Hidden otherwise."""
+(opening, building the cache for a new extract version, reloading), the time so
+far, an estimate of the time left and the build's stage, in that order (at 80
+columns the stage is what gives way). Hidden otherwise."""
 
 from __future__ import annotations
 
@@ -34,14 +35,15 @@ class BuildProgressLine(Static):
     def __init__(self) -> None:
         super().__init__("", id="build-progress")
         self.what = ""
+        self.previous = False  # the figures on screen are the previous version's
         self.step: BuildProgress | None = None
         self.started = 0.0  # monotonic, when the opening began
         self.first_step = 0.0  # when the build's first step began (the estimate's base)
         self.timer = None
 
-    def start(self, what: str) -> None:
+    def start(self, what: str, previous: bool = False) -> None:
         """Show the line: `what` is happening, no build step yet."""
-        self.what, self.step = what, None
+        self.what, self.previous, self.step = what, previous, None
         self.started = time.monotonic()
         self.add_class("-shown")
         if self.timer is None:  # the elapsed time moves once a second
@@ -68,15 +70,20 @@ class BuildProgressLine(Static):
     def render(self) -> Text:
         now = time.monotonic()
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(self.what, style="bold")
+        if self.previous:
+            text.append("previous version shown, dimmed", style="bold yellow")
+            text.append(" · ")
         step = self.step
-        if step is not None:
-            where = f"{step.stage}, {step.months}" if step.months else step.stage
-            text.append(f" · building the cache: {where} ({step.done}/{step.total})")
+        if step is None:
+            text.append(self.what, style="bold")
+        else:
+            text.append(f"building the cache {step.done}/{step.total}", style="bold")
         text.append(f" · {clock_text(now - self.started)} so far")
         if step is not None and step.done and step.total > 1:
             per_step = (now - self.first_step) / step.done
             text.append(f" · about {clock_text(per_step * (step.total - step.done))} left")
         elif step is not None:
-            text.append(" · estimating the time left…")
+            text.append(" · estimating the time left")
+        if step is not None:
+            text.append(f" · {step.stage}, {step.months}" if step.months else f" · {step.stage}")
         return text
