@@ -71,13 +71,13 @@ class BuildProgressLine(Static):
         now = time.monotonic()
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.previous:
-            text.append("previous version shown, dimmed", style="bold yellow")
+            text.append("previous version, dimmed", style="bold yellow")
             text.append(" · ")
         step = self.step
         if step is None:
             text.append(self.what, style="bold")
         else:
-            text.append(f"building the cache {step.done}/{step.total}", style="bold")
+            text.append(f"cache build {step.done}/{step.total}", style="bold")
         text.append(f" · {clock_text(now - self.started)} so far")
         if step is not None and step.done and step.total > 1:
             per_step = (now - self.first_step) / step.done
