@@ -892,7 +892,7 @@ class build_progress:
 
         self.console, self.clock, self.started = console, time.monotonic, time.monotonic()
         self.bar = bars.Progress(
-            bars.TextColumn("{task.description}"), bars.BarColumn(), bars.MofNCompleteColumn(),
+            bars.TextColumn("{task.description:<40}"), bars.BarColumn(), bars.MofNCompleteColumn(),
             bars.TimeElapsedColumn(), bars.TextColumn("left"), bars.TimeRemainingColumn(),
             console=console, transient=True,
         ) if console.is_terminal else None  # fmt: skip
