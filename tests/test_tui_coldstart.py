@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,7 +17,7 @@ from textual.widgets import ContentSwitcher
 
 from queries.cache import FactCache
 from tests.test_tui_data import build_region
-from tests.test_tui_pilot import cells, make_app, settle
+from tests.test_tui_pilot import FROZEN, cells, make_app, settle
 from tui.widgets.build_progress import BuildProgressLine
 from tui.widgets.context_bar import ContextBar
 
@@ -133,3 +134,26 @@ async def test_reload_keeps_the_previous_figures_dimmed_until_the_new_ones(
         await until(pilot, lambda: not switcher.has_class("-previous"), "undimmed")
         assert not line.shown
         assert cells(app) == before  # the same claims: the same figures, now of the new version
+
+
+def test_snapshot_of_a_reload_while_the_new_version_builds(snap_compare, tmp_path, monkeypatch):
+    """At 80x24: the Overview's figures dimmed under the line that says they
+    are the previous version's, and how far the new version's build is."""
+    monkeypatch.setenv("WRP_TUI_CACHE", str(tmp_path / "cache"))
+    region = build_region(tmp_path / "region")
+    for extract in region.rglob("*.parquet"):
+        os.utime(extract, (FROZEN.timestamp(), FROZEN.timestamp()))
+    monkeypatch.setattr(BuildProgressLine, "clock", staticmethod(lambda: 0.0))
+
+    async def reload_during_a_build(pilot):
+        app = pilot.app
+        await settle(pilot)
+        os.utime(region / "claims.parquet", (FROZEN.timestamp(), FROZEN.timestamp() + 1))
+        slow = SlowFacts(monkeypatch, interruptible=True)  # the snapshot's quit stops it
+        await pilot.press("r")
+        await until(pilot, slow.started.is_set, "the new version's build reached the facts")
+        await until(pilot, lambda: "claim_facts" in line_text(app), "the line shows the stage")
+
+    monkeypatch.chdir(region.parent)  # a relative folder: the context bar reads the same
+    app = make_app(Path(region.name), region.parent, threads=1)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=reload_during_a_build)

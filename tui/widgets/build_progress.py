@@ -21,6 +21,7 @@ def clock_text(seconds: float) -> str:
 
 
 class BuildProgressLine(Static):
+    clock = staticmethod(time.monotonic)  # the snapshot test stops it
     DEFAULT_CSS = """
     BuildProgressLine {
         display: none;
@@ -44,7 +45,7 @@ class BuildProgressLine(Static):
     def start(self, what: str, previous: bool = False) -> None:
         """Show the line: `what` is happening, no build step yet."""
         self.what, self.previous, self.step = what, previous, None
-        self.started = time.monotonic()
+        self.started = self.clock()
         self.add_class("-shown")
         if self.timer is None:  # the elapsed time moves once a second
             self.timer = self.set_interval(1.0, self.refresh)
@@ -52,7 +53,7 @@ class BuildProgressLine(Static):
 
     def stepped(self, step: BuildProgress) -> None:
         if self.step is None:
-            self.first_step = time.monotonic()
+            self.first_step = self.clock()
         self.step = step
         self.refresh()
 
@@ -68,7 +69,7 @@ class BuildProgressLine(Static):
         return self.has_class("-shown")
 
     def render(self) -> Text:
-        now = time.monotonic()
+        now = self.clock()
         text = Text(no_wrap=True, overflow="ellipsis")
         if self.previous:
             text.append("previous version, dimmed", style="bold yellow")
