@@ -21,7 +21,6 @@ from tests.test_tui_pilot import FROZEN, cells, make_app, settle
 from tui.widgets.build_progress import BuildProgressLine
 from tui.widgets.context_bar import ContextBar
 
-pytestmark = pytest.mark.asyncio
 SLOW_STEP = "SELECT sum(i % 7) FROM range(10000000000) t(i)"  # 10 s of work unless stopped
 
 
@@ -72,6 +71,7 @@ def line_text(app) -> str:
     return app.query_one(BuildProgressLine).render().plain
 
 
+@pytest.mark.asyncio
 async def test_quit_during_a_cold_build_stops_it_and_keeps_nothing(region, tmp_path, monkeypatch):
     slow = SlowFacts(monkeypatch, interruptible=True)
     app = make_app(region, tmp_path, threads=1)
@@ -97,6 +97,7 @@ async def test_quit_during_a_cold_build_stops_it_and_keeps_nothing(region, tmp_p
     assert [p for p in cache.glob("*/*") if p.is_dir()] == []  # no version, no partial
 
 
+@pytest.mark.asyncio
 async def test_reload_keeps_the_previous_figures_dimmed_until_the_new_ones(
     region, tmp_path, monkeypatch
 ):
