@@ -16,6 +16,8 @@ import pytest
 from textual.widgets import ContentSwitcher
 
 from queries.cache import FactCache
+from queries.engine import default_memory_limit
+from tests.test_cache_build import duckdb_says, memory_limit_of
 from tests.test_tui_data import build_region
 from tests.test_tui_pilot import FROZEN, cells, make_app, settle
 from tui.widgets.build_progress import BuildProgressLine
@@ -104,6 +106,8 @@ async def test_reload_keeps_the_previous_figures_dimmed_until_the_new_ones(
     app = make_app(region, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
+        # The dashboard's engine runs under the default memory limit, as every command's.
+        assert memory_limit_of(app.engine) == duckdb_says(default_memory_limit())
         line, switcher = app.query_one(BuildProgressLine), app.query_one(ContentSwitcher)
         assert not line.shown and not switcher.has_class("-previous")
         before, version = cells(app), app.context.version
