@@ -916,6 +916,125 @@ def sample(
         stdout.print(f"{table:>18}  {rows:>12,} rows")
     stdout.print(f"Wrote {scale.value} extracts to {out_dir}")
 
+# -- the cache, for the nightly job ------------------------------------------
+cache_cli = typer.Typer(
+    help="The claim-facts cache: build it after the nightly extract lands, see and prune "
+    "its versions. Kept under $WRP_TUI_CACHE, else $XDG_CACHE_HOME/wrp-tui.",
+    no_args_is_help=True, rich_markup_mode=None,
+)  # fmt: skip
+cli.add_typer(cache_cli, name="cache")
+
+
+@cache_cli.command("build")
+def cache_build(
+    data: DataOption = DEMO_DATA,
+    memory_limit: MemoryOption = None,
+    threads: ThreadsOption = None,
+) -> None:
+    """Build the cache for the extracts now (exit 0 when built or already current), so
+    that the first dashboard of the day opens at once."""
+    import time
+
+    from queries.engine import DataError, Engine, Settings
+
+    started = time.monotonic()
+    try:
+        with build_progress(stderr) as progress:
+            engine = Engine(Settings(data, memory_limit=memory_limit, threads=threads), progress)
+    except DataError as exc:
+        raise fail(exc.title, exc.message) from None
+    if engine.cache is None:
+        if not {"claims", "eligibility"} <= engine.usable_tables:
+            reasons = "; ".join(p.describe() for p in engine.problems if p.blocking)
+            raise fail("No cache built", f"claims and eligibility must be usable: {reasons}")
+        raise fail("No cache built", engine.cache_note)
+    from queries.cache_admin import _size
+
+    folder = engine.cache.folder
+    size = f"{_size(folder) / 2**20:,.1f} MiB"
+    if engine.cache_built:
+        took = time.monotonic() - started
+        stdout.print(Text(f"Built the cache of {data} in {took:.1f} s ({size}): {folder}"))
+    else:
+        stdout.print(Text(f"The cache of {data} is already current ({size}): {folder}"))
+
+
+class build_progress:
+    """The cache build's steps as a rich progress bar on a terminal, else (a
+    cron or systemd log) one line per step with the time so far."""
+
+    def __init__(self, console: Console) -> None:
+        import time
+
+        from rich import progress as bars
+
+        self.console, self.clock, self.started = console, time.monotonic, time.monotonic()
+        self.bar = bars.Progress(
+            bars.TextColumn("{task.description:<40}"), bars.BarColumn(), bars.MofNCompleteColumn(),
+            bars.TimeElapsedColumn(), bars.TextColumn("left"), bars.TimeRemainingColumn(),
+            console=console, transient=True,
+        ) if console.is_terminal else None  # fmt: skip
+        self.task = None
+
+    def __enter__(self):
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def __call__(self, step) -> None:
+        label = f"{step.stage}, {step.months}" if step.months else step.stage
+        if self.bar is None:
+            elapsed = self.clock() - self.started
+            self.console.print(Text(f"[{elapsed:7.1f} s] {label} ({step.done}/{step.total} done)"),
+                               highlight=False, soft_wrap=True)  # fmt: skip
+        elif self.task is None:
+            self.task = self.bar.add_task(label, total=step.total, completed=step.done)
+        else:
+            self.bar.update(self.task, description=label, total=step.total, completed=step.done)
+
+
+@cache_cli.command("status")
+def cache_status() -> None:
+    """Each cached version: its extracts folder, version, size, when it was built, and
+    whether it is current (what a dashboard opened now would use) or stale."""
+    from queries.cache import default_cache_root
+    from queries.cache_admin import cached_versions
+
+    root = default_cache_root()
+    versions = cached_versions(root)
+    if not versions:
+        stdout.print(Text(f"No cached versions in {root}"))
+        return
+    table = Table(title=f"Cache {root}", box=box.SIMPLE_HEAD)
+    for column in ("extracts", "version", "size", "built", "state"):
+        table.add_column(column, justify="right" if column == "size" else "left",
+                         overflow="fold")  # fmt: skip
+    for v in versions:
+        built = v.built.astimezone().strftime("%Y-%m-%d %H:%M") if v.built else "-"
+        extracts = str(v.extracts) if v.extracts else "(not recorded)"
+        table.add_row(extracts, v.version, f"{v.size / 2**20:,.1f} MiB", built, v.state)
+    print_whole(table)
+
+
+@cache_cli.command("prune")
+def cache_prune() -> None:
+    """Remove the cached versions that are not current, and builds whose process died;
+    a build in progress is never touched. A dashboard still showing an older version
+    reads it again on r."""
+    from queries.cache import default_cache_root
+    from queries.cache_admin import prune
+
+    root = default_cache_root()
+    removed = prune(root)
+    for v in removed:
+        stdout.print(Text(f"removed {v.state} {v.version} ({v.size / 2**20:,.1f} MiB) {v.folder}"))
+    freed = sum(v.size for v in removed) / 2**20
+    stdout.print(Text(f"Pruned {len(removed)} version(s), {freed:,.1f} MiB freed, in {root}"))
+
 
 def main() -> None:
     """The console script: the CLI inside the outer guard (errors raised before

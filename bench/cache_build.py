@@ -1,11 +1,14 @@
 """The cache built cold, timed, in a fresh process:
     python -m bench.cache_build DATA_DIR CACHE_DIR [--memory-limit 1GB] [--threads 2]
-prints {"cold_open", "build", "build_by_view", "warm_open", "cache_mb", ...} as JSON.
+prints {"cold_open", "build", "build_by_view", "warm_open", "cache_mb",
+"progress_samples", ...} as JSON.
 
 `cold_open` opens an Engine on an empty cache folder (the build runs inside
 the open); `build` is the time spent building the cache during that open (the
 heavy pass alone), `build_by_view` the same per cached view; `warm_open` opens
-a second Engine on the folder just built.
+a second Engine on the folder just built. `progress_samples` are the build's
+progress events as the dashboard and `wrp-tui cache build` hear them:
+[seconds since the open began, stage, months, steps done, steps in all].
 """
 
 from __future__ import annotations
@@ -47,11 +50,18 @@ def add_build(args: tuple, seconds: float) -> None:
     BUILDS[view] = BUILDS.get(view, 0.0) + seconds
 
 
-def open_seconds(settings: Settings) -> tuple[float, Engine | None, str | None]:
-    """Seconds to open an Engine, the engine, and the error it raised if any."""
+def open_seconds(settings: Settings, samples: list | None = None,
+                 ) -> tuple[float, Engine | None, str | None]:  # fmt: skip
+    """Seconds to open an Engine, the engine, and the error it raised if any;
+    the build's progress events go to `samples`."""
     started = time.perf_counter()
+
+    def heard(step) -> None:
+        samples.append([time.perf_counter() - started, step.stage, step.months, step.done,
+                        step.total])  # fmt: skip
+
     try:
-        engine, error = Engine(settings), None
+        engine, error = Engine(settings, heard if samples is not None else None), None
     except DataError as exc:
         engine, error = None, f"{exc.title}: {exc.message}"
     return time.perf_counter() - started, engine, error
@@ -61,7 +71,8 @@ def measure(data_dir: Path, cache_dir: Path, memory_limit: str | None, threads: 
     if cache_dir.exists() and any(cache_dir.rglob("*.parquet")):
         raise SystemExit(f"{cache_dir} already holds a cache: the build would not run cold")
     settings = Settings(data_dir, memory_limit, threads, cache_dir=cache_dir)
-    cold, engine, cold_error = open_seconds(settings)
+    samples: list = []
+    cold, engine, cold_error = open_seconds(settings, samples)
     if engine is not None:
         engine.close()
     warm, engine, warm_error = open_seconds(settings)
@@ -77,6 +88,7 @@ def measure(data_dir: Path, cache_dir: Path, memory_limit: str | None, threads: 
         "warm_open_error": warm_error,
         "cache_mb": sum(p.stat().st_size for p in cache_dir.rglob("*.parquet")) / 2**20,
         "cache_note": note,
+        "progress_samples": samples,
     }
 
 

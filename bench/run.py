@@ -89,9 +89,23 @@ class ScaleRun:
         for view, seconds in facts.get("build_by_view", {}).items():
             self.add(f"cache build: {view}", seconds)
         self.add("cache build: peak memory", build.peak_mb, "MB")
+        self.progress_figures(facts.get("progress_samples") or [], facts.get("cold_open"))
         self.add("engine open, warm cache", facts.get("warm_open"),
                  error=facts.get("warm_open_error"))  # fmt: skip
         return cache
+
+    def progress_figures(self, samples: list, cold_open: float | None) -> None:
+        """The cold build as its progress line shows it: how soon the first
+        step is said, the longest the line stands still, and the steps said."""
+        if not samples:
+            return
+        times = [seconds for seconds, *_ in samples]
+        gaps = [(after - before, stage) for (before, stage, *_), after
+                in zip(samples, [*times[1:], cold_open or times[-1]], strict=True)]  # fmt: skip
+        longest, stage = max(gaps)
+        self.add("cold build with progress: first step said", times[0])
+        self.add("cold build with progress: longest step", longest, note=f"{stage}")
+        self.add("cold build with progress: steps said", float(len(samples)), "steps")
 
     def plain(self, question: str) -> Measured:
         """The plain question under the run's memory limit; when plain DuckDB

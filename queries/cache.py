@@ -27,8 +27,10 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -279,6 +281,26 @@ RAW_MEMBER_VIEWS = frozenset({"repeated_claim_keys", "claim_facts", "residential
 PSEUDONYMISE = "pseudonymise_for_cache"
 ALIASES = "member_aliases_for_cache"
 CHUNK_LINES = 1_000_000  # claim lines per chunk, about 300 MB of DuckDB memory
+BUILD_NOTE = "build.json"  # in a version folder: which extracts, when it was built
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """One step of a cache build, said before the step runs (`done` steps of
+    `total` are finished; the last event has done == total). `months` names the
+    chunk of service months a monthly view is built for. `interrupt` stops the
+    step running now (DuckDB raises in the build's thread); a listener that
+    raises stops the build before the next step. Either way the staging folder
+    is removed and no version is left in place."""
+
+    stage: str
+    done: int
+    total: int
+    months: str | None = None
+    interrupt: Callable[[], None] = field(default=lambda: None, compare=False, repr=False)
+
+
+Progress = Callable[[BuildProgress], None]
 
 
 class FactCache:
@@ -290,34 +312,40 @@ class FactCache:
         self.key = key  # member IDs are written as its pseudonyms
         self.family = root / folder_key
         self.folder = self.family / version
+        self.data_dir = data_dir
 
     def path(self, view: str) -> Path:
         """A whole view's parquet file, or a monthly view's folder of them."""
         monthly = view in dict(MONTHLY_VIEWS)
         return self.folder / (view if monthly else f"{view}.parquet")
 
-    def attach(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def attach(self, connection: duckdb.DuckDBPyConnection, progress: Progress | None = None,
+               ) -> bool:  # fmt: skip
         """Point each cached view at its parquet files, building the version
         first if it is missing or does not match its manifest (once: a second
-        dashboard waits for the first's build, then reuses it). Raises
-        OSError (CacheRefused for an unsafe root) or duckdb.Error when the
-        cache cannot be used."""
+        dashboard waits for the first's build, then reuses it), telling
+        `progress` of each build step. True when this call built the version.
+        Raises OSError (CacheRefused for an unsafe root) or duckdb.Error when
+        the cache cannot be used."""
         check_private(self.root)
         check_private(self.family)
         remove_dead_partials(self.family)
         manifest = Manifest(self.folder)
+        built = False
         if not manifest.verified():
             with open_lock(self.family / f"{self.folder.name}.lock") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
                 if not manifest.verified():
                     shutil.rmtree(self.folder, ignore_errors=True)
-                    self._build(connection)
+                    self._build(connection, progress or (lambda _step: None))
+                    built = True
             self._prune_old_versions()
         files = manifest.views()
         for view in CACHED_VIEWS:
             self._point(connection, view, files[view])
+        return built
 
-    def _build(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def _build(self, connection: duckdb.DuckDBPyConnection, progress: Progress) -> None:
         """Build every cached view into a private staging folder, write its
         manifest, then rename it into place: readers see a whole version or none."""
         staging = self.family / f"{self.folder.name}.{os.getpid()}.partial"
@@ -331,22 +359,37 @@ class FactCache:
             "WHERE member_id IS NOT NULL"
         )
         try:
+            say = _stepper(progress, connection.interrupt)
+            say("counting claim lines by service month", total=1)
+            chunks = service_month_chunks(connection, CHUNK_LINES)
+            say.total = 1 + len(WHOLE_VIEWS) + len(chunks) * len(MONTHLY_VIEWS)
             for view, order in WHOLE_VIEWS:
+                say(view)
                 self._write(connection, f"{view}_build()", order, staging / f"{view}.parquet")
                 self._point(connection, view, [staging / f"{view}.parquet"])
-            for chunk, bounds in service_month_chunks(connection, CHUNK_LINES):
-                self.build_chunk(connection, staging, chunk, bounds)
+            for chunk, bounds, months in chunks:
+                self.build_chunk(connection, staging, chunk, bounds, lambda v, m=months: say(v, m))
+            note = staging / BUILD_NOTE
+            note.write_text(json.dumps({
+                "extracts": str(self.data_dir),
+                "version": self.folder.name,
+                "built": datetime.now(UTC).isoformat(timespec="seconds"),
+            }))  # fmt: skip
+            note.chmod(0o600)
             Manifest(staging).write()
             os.replace(staging, self.folder)
+            say("done")
         finally:
             connection.execute(f"DROP MACRO IF EXISTS {PSEUDONYMISE}")
             connection.execute(f"DROP TABLE IF EXISTS {ALIASES}")
             shutil.rmtree(staging, ignore_errors=True)
 
-    def build_chunk(self, connection, staging: Path, chunk: str, bounds: str) -> None:
+    def build_chunk(self, connection, staging: Path, chunk: str, bounds: str,
+                    say: Callable[[str], None] = lambda _view: None) -> None:  # fmt: skip
         """The claim facts of a chunk of service months (or of the undated
         lines), then the rollups of those facts alone."""
         for view, order in MONTHLY_VIEWS:
+            say(view)
             target = staging / view / f"{chunk}.parquet"
             target.parent.mkdir(exist_ok=True, mode=0o700)
             source = f"claim_facts_build({bounds})" if view == "claim_facts" else f"{view}_build()"
@@ -390,10 +433,22 @@ class FactCache:
                     sibling.unlink(missing_ok=True)
 
 
+class _stepper:
+    """Counts a build's steps and tells the listener of each one."""
+
+    def __init__(self, progress: Progress, interrupt: Callable[[], None]) -> None:
+        self.progress, self.interrupt = progress, interrupt
+        self.done, self.total = -1, 1
+
+    def __call__(self, stage: str, months: str | None = None, total: int | None = None) -> None:
+        self.done, self.total = self.done + 1, total or self.total
+        self.progress(BuildProgress(stage, self.done, self.total, months, self.interrupt))
+
+
 def service_month_chunks(
     connection: duckdb.DuckDBPyConnection, lines: int
-) -> list[tuple[str, str]]:
-    """(file name, claim_facts_build arguments) of chunks of consecutive
+) -> list[tuple[str, str, str]]:
+    """(file name, claim_facts_build arguments, months) of chunks of consecutive
     service months with about `lines` claim lines each (a month is never
     split: identical rows must meet), and one chunk of the lines with no
     service date (always, so that every monthly view has a file)."""
@@ -409,6 +464,6 @@ def service_month_chunks(
         first, size = first or month, size + count
         if size >= lines or index == len(months) - 1:
             bounds = f"DATE {quote_literal(first)}, DATE {quote_literal(after)}, false"
-            chunks.append((f"chunk{len(chunks):04d}", bounds))
+            chunks.append((f"chunk{len(chunks):04d}", bounds, f"{first[:7]} to {month[:7]}"))
             first, size = None, 0
-    return [*chunks, ("undated", "DATE 'infinity', DATE 'infinity', true")]
+    return [*chunks, ("undated", "DATE 'infinity', DATE 'infinity', true", "undated lines")]

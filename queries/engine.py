@@ -6,6 +6,7 @@ Knows nothing of Textual. The CLI reports and the dashboard panes both call
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import threading
@@ -25,6 +26,7 @@ import polars as pl
 from queries.cache import (
     LOCKED_CONFIG,
     FactCache,
+    Progress,
     default_cache_root,
     extract_version,
     private_temp_folder,
@@ -86,10 +88,23 @@ class QueryCancelled(Exception):
     """The query was interrupted on purpose (the user moved on)."""
 
 
+MEMORY_CAP_MIB = 4096  # the default limit: a quarter of RAM, at most this
+
+
+def default_memory_limit() -> str:
+    """A quarter of the machine's memory, at most 4 GiB: DuckDB's own default
+    (80%) lets one nightly build or pane take most of a shared server."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):  # not a POSIX system that says
+        return f"{MEMORY_CAP_MIB}MiB"
+    return f"{max(min(ram // 4 // 2**20, MEMORY_CAP_MIB), 256)}MiB"
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
-    memory_limit: str | None = None  # e.g. "2GB"
+    memory_limit: str | None = None  # e.g. "2GB"; None: default_memory_limit()
     threads: int | None = None
     cache_dir: Path | None = None  # None: default_cache_root(); the cache is optional
     use_cache: bool = True
@@ -112,6 +127,12 @@ def parameter_names(sql: str) -> tuple[str, ...]:
 
 def _rules_sql() -> list[str]:
     return [p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql"))]
+
+
+def cache_rules(key: bytes) -> str:
+    """What, besides the extracts, makes a cache version: the rules' SQL, and
+    the pseudonym key (a new key, new pseudonyms: a new build)."""
+    return "".join(_rules_sql()) + _VIEW_RULES + key_id(key)
 
 
 def _words(sql: str) -> set[str]:
@@ -151,7 +172,9 @@ class Engine:
     question that needs it raises `DataError` naming the problem.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, progress: Progress | None = None) -> None:
+        """`progress` hears of each step when opening builds the cache (it
+        may stop the build: see queries.cache.BuildProgress)."""
         self.settings = settings
         self.data_dir = Path(settings.data_dir).resolve()
         if not self.data_dir.is_dir():
@@ -162,8 +185,7 @@ class Engine:
         self.spill_dir = private_temp_folder("wrp-tui-spill-")
         weakref.finalize(self, shutil.rmtree, self.spill_dir, True)
         config["temp_directory"] = str(self.spill_dir)
-        if settings.memory_limit:
-            config["memory_limit"] = settings.memory_limit
+        config["memory_limit"] = settings.memory_limit or default_memory_limit()
         if settings.threads:
             config["threads"] = settings.threads
         self._lock = threading.Lock()
@@ -177,6 +199,7 @@ class Engine:
         self.date_suspects: dict[str, tuple[str, ...]] = {}
         self.cache: FactCache | None = None
         self.cache_note = "cache off"
+        self.cache_built = False  # this open built the cache version
         try:
             self.connection = duckdb.connect(":memory:", config=config)
             # Binding the rules and every query re-reads the parquet footers
@@ -190,7 +213,7 @@ class Engine:
             for sql in _rules_sql():
                 self.connection.execute(sql)
             if settings.use_cache:
-                self._use_fact_cache(settings.cache_dir or default_cache_root())
+                self._use_fact_cache(settings.cache_dir or default_cache_root(), progress)
             self._define_pseudonym()
             self._lock_down()
         except duckdb.Error as exc:
@@ -262,7 +285,7 @@ class Engine:
         name = definition.split()[0]
         self.connection.execute(f"INSERT INTO {name} VALUES {', '.join([row] * len(rows))}", values)
 
-    def _use_fact_cache(self, root: Path) -> None:
+    def _use_fact_cache(self, root: Path, progress: Progress | None) -> None:
         """Read claim facts from the cache, building it once per extract version.
         Without a writable cache the facts are computed per query: slower, same."""
         if not {"claims", "eligibility"} <= self.usable_tables:
@@ -272,12 +295,10 @@ class Engine:
         except SecretError as exc:  # no pseudonyms, no cache: it would hold CINs
             self.cache_note = f"cache off ({exc})"
             return
-        # The key is in the version: a new key (pseudonyms) makes a new build.
-        rules = "".join(_rules_sql()) + _VIEW_RULES + key_id(key)
-        version = extract_version(self.data_dir, self.sources.values(), rules)
+        version = extract_version(self.data_dir, self.sources.values(), cache_rules(key))
         cache = FactCache(root.resolve(), self.data_dir, version, key)
         try:
-            cache.attach(self.connection)
+            self.cache_built = cache.attach(self.connection, progress)
         except (OSError, duckdb.Error) as exc:
             self.cache_note = f"cache unavailable ({str(exc).splitlines()[0]})"
             for sql in _rules_sql():  # back to the on-the-fly views

@@ -3,6 +3,7 @@ the tests share."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -27,11 +28,13 @@ from tui.panes.close import CloseCommands
 from tui.panes.console import ConsolePane
 from tui.screens.keys import KeysScreen
 from tui.screens.pickers import ChoiceScreen, PromptScreen
+from tui.widgets.build_progress import BuildProgressLine
 from tui.widgets.context_bar import ContextBar, newest_file, short_age
 from tui.widgets.figure_table import grid_class
 from tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
+    from queries.cache import BuildProgress
     from queries.engine import Engine
 
 WATCH_SECONDS = 5.0  # how often the extracts folder is checked (file metadata only)
@@ -63,8 +66,14 @@ class Extracts:
     left_out: tuple = ()  # Problems: rows with dates the rules cannot use, left out
 
 
+class BuildAbandoned(Exception):
+    """The dashboard is quitting: its cache build stops (nothing half-built is kept)."""
+
+
 class WrpApp(App[None]):
     CSS_PATH = "app.tcss"
+    # While a reload opens the new extracts the old figures stay, dimmed.
+    CSS = "ContentSwitcher.-previous { opacity: 55%; }"
     TITLE = "WRP dashboard"
     COMMANDS = App.COMMANDS | {DashboardCommands, CloseCommands}
     AUTO_FOCUS = None  # the pane's table takes focus once its figures arrive
@@ -109,6 +118,11 @@ class WrpApp(App[None]):
     class ExtractsChanged(Message):
         pass
 
+    class BuildStepped(Message):
+        def __init__(self, step: BuildProgress) -> None:
+            super().__init__()
+            self.step = step
+
     def __init__(self, settings: DashboardSettings, *, clocks: Clocks | None = None,
                  export_dir: Path | None = None, watch: bool = True) -> None:  # fmt: skip
         super().__init__()
@@ -123,6 +137,11 @@ class WrpApp(App[None]):
         self.extracts: Extracts | None = None
         self.last_export: Path | None = None
         self.prefetched_for: Context | None = None
+        self.opening = False  # extracts being opened (the cache perhaps being built)
+        self.quitting = False  # read by the build's thread: stop at the next step
+        self.interrupt_build = None  # stops the build step running now
+        self.opened = threading.Event()  # set when the latest opening's worker has finished
+        self.awaiting_new_figures = False  # reloaded: undim once the pane in view has them
 
     @property
     def engine(self) -> Engine | None:
@@ -136,6 +155,7 @@ class WrpApp(App[None]):
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield ContextBar()
+        yield BuildProgressLine()
         with ContentSwitcher(initial="overview"):
             for pane in PANES:
                 yield pane(id=pane.title.lower())
@@ -145,20 +165,31 @@ class WrpApp(App[None]):
     def on_mount(self) -> None:
         if self.settings.reveal_phi:
             self.reveal_members("dashboard --reveal-phi")
-        self.open_extracts(Path(self.settings.data_dir), reload=False)
+        self.start_opening(Path(self.settings.data_dir), "opening the extracts…", reload=False)
         if self.watch_extracts:
             self.set_interval(WATCH_SECONDS, self.check_extracts)
 
     # -- opening the extracts (in a worker: the first frame never waits for it) ---------
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
-    def open_extracts(self, data_dir: Path, reload: bool) -> None:
+    def open_extracts(self, data_dir: Path, reload: bool, finished: threading.Event) -> None:
+        try:
+            self.open_in_thread(data_dir, reload)
+        finally:
+            finished.set()
+
+    def open_in_thread(self, data_dir: Path, reload: bool) -> None:
         from queries.engine import DataError, Engine, Settings  # imported here: first frame first
 
         settings = Settings(data_dir, self.settings.memory_limit, self.settings.threads)
         try:
-            engine = Engine(settings)
+            engine = Engine(settings, self.build_stepped)
+            if self.quitting:  # interrupted mid-step: the build left nothing behind
+                engine.close()
+                return
             facts = (engine.default_as_of(), engine.last_eligibility_month(), signature(data_dir))
             extracts = Extracts(data_dir, engine, *facts, tuple(engine.dates_left_out()))
+        except BuildAbandoned:
+            return
         except DataError as exc:
             self.post_message(self.OpenFailed(data_dir, exc.title, exc.message))
         except OSError as exc:
@@ -172,8 +203,75 @@ class WrpApp(App[None]):
             self.post_message(self.Opened(extracts, reload))
             grid_class()  # its imports (pyarrow) load here while the Overview's queries run
 
+    def start_opening(self, data_dir: Path, what: str, reload: bool,
+                      previous: bool = False) -> None:  # fmt: skip
+        self.opening = True
+        self.query_one(BuildProgressLine).start(what, previous)
+        self.opened = threading.Event()
+        self.open_extracts(data_dir, reload, self.opened)
+
+    def build_stepped(self, step: BuildProgress) -> None:
+        """The cache build's listener, in the build's thread: never touches a widget."""
+        self.interrupt_build = step.interrupt
+        if self.quitting:
+            raise BuildAbandoned
+        self.post_message(self.BuildStepped(step))
+
+    @on(BuildStepped)
+    def _build_stepped(self, message: BuildStepped) -> None:
+        if self.opening:
+            self.query_one(BuildProgressLine).stepped(message.step)
+
+    def abandon_build(self) -> None:
+        """Stop a cache build under way: its step now is interrupted, the next
+        one refused; the staging folder is removed, no version is left. The
+        process cannot end before the build's thread does."""
+        if self.quitting:
+            return
+        self.quitting = True
+        if self.opening and not self.opened.is_set():
+            threading.Thread(target=self._interrupt_until_opened, args=(self.opened,),
+                             daemon=True).start()  # fmt: skip
+
+    def _interrupt_until_opened(self, opened: threading.Event) -> None:
+        """Interrupt the build's steps until its thread has let go: an interrupt
+        between two steps reaches no query (the next step refuses to start)."""
+        while not opened.wait(0.05):
+            if (interrupt := self.interrupt_build) is not None:
+                try:
+                    interrupt()
+                except Exception:  # noqa: S110 (its connection closed: nothing left to stop)
+                    pass
+
+    async def action_quit(self) -> None:
+        self.abandon_build()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        self.abandon_build()
+
+    def done_opening(self) -> None:
+        self.opening = False
+        self.interrupt_build = None
+        self.query_one(BuildProgressLine).finish()
+
+    def undim(self) -> None:
+        self.awaiting_new_figures = False
+        self.query_one(ContentSwitcher).remove_class("-previous")
+
+    @on(Pane.Loaded)
+    @on(Pane.Failed)
+    @on(Pane.Cancelled)
+    def _pane_done(self, message: Pane.Loaded | Pane.Failed | Pane.Cancelled) -> None:
+        """The pane in view has its new figures (or a message): the previous
+        version's figures are gone from the screen, so the dimming goes too."""
+        pane = self.active_pane
+        if self.awaiting_new_figures and pane is not None and not pane.loading_now:
+            self.call_after_refresh(self.undim)
+
     @on(Opened)
     def _opened(self, message: Opened) -> None:
+        self.done_opening()
         previous, self.extracts = self.extracts, message.extracts
         if previous is not None:
             previous.engine.interrupt()
@@ -182,7 +280,11 @@ class WrpApp(App[None]):
         bar.new_data = False
         bar.status = ""
         self.show_data_age()
+        self.awaiting_new_figures = message.reload
         self.context = self.initial_context(message.extracts, self.context)
+        active = self.active_pane
+        if active is None or not active.loading_now:  # no load follows: nothing to wait for
+            self.undim()
         if message.reload:
             self.notify("Extracts reloaded", timeout=3)
         for problem in message.extracts.left_out:
@@ -190,6 +292,8 @@ class WrpApp(App[None]):
 
     @on(OpenFailed)
     def _open_failed(self, message: OpenFailed) -> None:
+        self.done_opening()
+        self.undim()
         self.query_one(ContextBar).status = f"{message.title}: {message.message}"
         if self.extracts is not None:  # keep showing the folder that works
             self.notify(message.message, title=message.title, severity="error")
@@ -382,7 +486,7 @@ class WrpApp(App[None]):
         def chosen(value: str | None) -> None:
             if value:
                 self.query_one(ContextBar).status = f"opening {value}…"
-                self.open_extracts(Path(value).expanduser(), reload=False)
+                self.start_opening(Path(value).expanduser(), f"opening {value}…", reload=False)
 
         self.push_screen(PromptScreen("Folder of parquet extracts", current,
                                       "a folder with claims.parquet, eligibility.parquet, …",
@@ -390,8 +494,14 @@ class WrpApp(App[None]):
 
     def action_reload(self) -> None:
         folder = self.extracts.data_dir if self.extracts else Path(self.settings.data_dir)
-        self.query_one(ContextBar).status = "reloading…"
-        self.open_extracts(folder, reload=True)
+        bar = self.query_one(ContextBar)
+        bar.status = "reloading…"
+        if bar.new_data:  # the reload answers the "new data" notice: it goes
+            bar.new_data = False
+            self.clear_notifications()
+        previous = self.extracts is not None  # its figures stay, dimmed, until the new ones
+        self.query_one(ContentSwitcher).set_class(previous, "-previous")
+        self.start_opening(folder, "reloading the extracts…", reload=True, previous=previous)
 
     def action_toggle_mask(self) -> None:
         if not self.mask_members:
@@ -482,7 +592,7 @@ class WrpApp(App[None]):
 
     def check_extracts(self) -> None:
         self.show_data_age()
-        if self.extracts is not None and not self.query_one(ContextBar).new_data:
+        if self.extracts is not None and not self.opening and not self.query_one(ContextBar).new_data:
             self.look_for_changes(self.extracts.data_dir, self.extracts.signature)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")

@@ -199,7 +199,8 @@ class Pane(Vertical):
         self.loading_now = True
         table = self.query_one(FigureTable)
         table.display = True
-        table.loading = True
+        # After a reload the previous figures stay (dimmed) until the new ones come.
+        table.loading = not self.wrp.awaiting_new_figures
         self.query_one(Notice).clear()
         self.set_status("loading…")
         priority = self.column_priority if step is self.stack[0] else ()
