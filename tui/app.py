@@ -592,7 +592,8 @@ class WrpApp(App[None]):
 
     def check_extracts(self) -> None:
         self.show_data_age()
-        if self.extracts is not None and not self.opening and not self.query_one(ContextBar).new_data:
+        bar = self.query_one(ContextBar)
+        if self.extracts is not None and not self.opening and not bar.new_data:
             self.look_for_changes(self.extracts.data_dir, self.extracts.signature)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="watch")
