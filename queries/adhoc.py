@@ -38,7 +38,7 @@ from queries.cache import (
     remove_dead_partials,
 )
 from queries.contract import TABLES
-from queries.engine import DataError, Engine, _rules_sql
+from queries.engine import DataError, Engine, _rules_sql, default_memory_limit
 from queries.extracts import quote_literal
 from queries.privacy import SecretError, is_member_column, key_id, pseudonym_key, pseudonym_macro
 
@@ -178,8 +178,7 @@ class AdhocEngine(Engine):
 
     def _config(self) -> dict[str, object]:
         config: dict[str, object] = dict(LOCKED_CONFIG, temp_directory=str(self.spill_dir))
-        if self.settings.memory_limit:
-            config["memory_limit"] = self.settings.memory_limit
+        config["memory_limit"] = self.settings.memory_limit or default_memory_limit()
         if self.settings.threads:
             config["threads"] = self.settings.threads
         return config

@@ -626,7 +626,10 @@ async def test_exporting_revealed_ids_asks_again_and_is_audited(tmp_path):
         assert "Context(" not in records[0]["scope"] and "county=" in records[0]["scope"]
         assert str(app.last_export) in records[1]["scope"]
         assert "91234568B" not in json.dumps(records)
-        await press(pilot, "E", "enter")  # E goes the same way: asks, masked by default
+        await press(pilot, "E")  # E goes the same way: asks, masked by default
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ExportScreen"
+        await press(pilot, "enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "ChoiceScreen"
         await press(pilot, "enter")

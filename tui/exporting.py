@@ -99,8 +99,14 @@ def default_export_dir() -> Path:
 
 
 def default_path(folder: Path, stem: str, fmt: str) -> Path:
+    """A file name in `folder` no export has taken yet (two exports within
+    one second get `-2`, `-3`…: a default never replaces an earlier file)."""
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:80]
-    return folder / f"{safe}.{fmt}"
+    path, n = folder / f"{safe}.{fmt}", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{safe}-{n}.{fmt}"
+    return path
 
 
 def with_format(path: Path, fmt: str) -> Path:
