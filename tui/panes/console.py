@@ -149,9 +149,11 @@ class ResultsTable(FigureTable, can_focus=True):
     ]
 
     def render(self) -> Text:
+        from tui.panes import PANES  # the registry imports this module
+
         if self.children:
             return Text("")
-        return Text(" Results show here · i or enter: write SQL · 1-7 panes · ? keys",
+        return Text(f" Results show here · i or enter: write SQL · 1-{len(PANES)} panes · ? keys",
                     style="dim italic")  # fmt: skip
 
     def action_write_sql(self) -> None:
