@@ -74,7 +74,7 @@ async def test_type_a_query_run_it_and_see_the_count(data_dir):
         assert app.active_pane.id == "query"
         # the hint has the focus, so that a pane key switches panes and never types
         assert app.focused is app.query_one(ResultsTable)
-        assert "i or enter: write SQL · 1-7 panes" in str(app.query_one(ResultsTable).render())
+        assert "i or enter: write SQL · 1-8 panes" in str(app.query_one(ResultsTable).render())
         await press(pilot, "enter")
         assert app.focused is app.query_one(SqlEditor)  # ready to type
         await run_sql(pilot, "SELECT count(*) AS n FROM claims", typed=True)

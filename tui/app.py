@@ -70,6 +70,13 @@ class BuildAbandoned(Exception):
     """The dashboard is quitting: its cache build stops (nothing half-built is kept)."""
 
 
+PANE_KEYS = Binding.Group("Panes", compact=True)
+
+
+def pane_key(key: str, pane: str, name: str, tooltip: str) -> Binding:
+    return Binding(key, f"pane('{pane}')", name, tooltip=tooltip, group=PANE_KEYS)
+
+
 class WrpApp(App[None]):
     CSS_PATH = "app.tcss"
     # While a reload opens the new extracts the old figures stay, dimmed.
@@ -78,14 +85,17 @@ class WrpApp(App[None]):
     COMMANDS = App.COMMANDS | {DashboardCommands, CloseCommands}
     AUTO_FOCUS = None  # the pane's table takes focus once its figures arrive
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "pane('overview')", "Overview", tooltip="The month at a glance"),
-        Binding("2", "pane('users')", "Users", tooltip="Monthly users, county × month"),
-        Binding("3", "pane('invoices')", "Invoices", tooltip="Expected vs billed, outstanding"),
-        Binding("4", "pane('adequacy')", "Adequacy", tooltip="Distance and timely access"),
-        Binding("5", "pane('reconciliation')", "Recon", tooltip="PUPM billed vs claims cost"),
-        Binding("6", "pane('close')", "Close", tooltip="Month-end close: checklist, supplementals"),
-        Binding("7", "pane('query')", "SQL", tooltip="SQL console over the extracts"),
-        Binding("8", "pane('care')", "Care", tooltip="Follow-up, readmissions, access, worklist"),
+        # The footer shows the pane keys as one group, "12345678 Panes": their
+        # names took 77 of 80 columns and pushed a pane's own keys and "? Keys"
+        # off the screen (`?` and the palette list them by name).
+        pane_key("1", "overview", "Overview", "The month at a glance"),
+        pane_key("2", "users", "Users", "Monthly users, county × month"),
+        pane_key("3", "invoices", "Invoices", "Expected vs billed, outstanding"),
+        pane_key("4", "adequacy", "Adequacy", "Distance and timely access"),
+        pane_key("5", "reconciliation", "Recon", "PUPM billed vs claims cost"),
+        pane_key("6", "close", "Close", "Month-end close: checklist, supplementals"),
+        pane_key("7", "query", "SQL", "SQL console over the extracts"),
+        pane_key("8", "care", "Care", "Follow-up, readmissions, access, worklist"),
         Binding("c", "choose_county", "County", show=False, tooltip="Filter every pane"),
         Binding("m", "choose_month", "Month", show=False, tooltip="Type a month YYYY-MM"),
         Binding("left_square_bracket", "shift_month(-1)", "Prev month", show=False),
