@@ -351,9 +351,10 @@ class Pane(Vertical):
         others = sum(child.outer_size.height for child in self.children
                      if child.display and child not in (notes, table))  # fmt: skip
         rows = self.figures.shown.height if self.figures is not None else self.MIN_TABLE_ROWS
-        grid = table.grid
-        scrollbar = 1 if grid is None or grid.show_horizontal_scrollbar else 0
-        table_needs = 1 + min(rows, self.MIN_TABLE_ROWS) + scrollbar  # header, rows
+        # The grid's horizontal scrollbar is always reserved: whether it shows is
+        # known only a refresh or two after the figures arrive, and a fold that
+        # waits for it draws the notes twice (and differently, by timing).
+        table_needs = 1 + min(rows, self.MIN_TABLE_ROWS) + 1  # header, rows, scrollbar
         border = 1 if notes.styles.border_top[0] not in ("", "none") else 0
         notes.fold_to(max(self.size.height - others - table_needs - border, 1))
 

@@ -99,6 +99,7 @@ class ClosePane(NotesKeys, Pane):
         lines = step.result.lines
         self.query_one(Notes).show_lines([described, *lines] if described else lines)
         self.fold_notes()
+        self.call_after_refresh(self.fold_notes)  # again once the new lines are laid out
 
 
 class CloseCommands(CommandList):
