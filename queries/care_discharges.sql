@@ -1,12 +1,13 @@
 -- The residential discharges of one county and month with no follow-up
 -- within 7 days, as known on $as_of: whether the 7- and 30-day windows have
 -- closed, and the first follow-up within 30 days if any. PHI: callers mask
--- member_id. The cached facts hold pseudonyms: the member's eligibility row of
--- the discharge month gives the CIN back (the discharge is attributed by it).
+-- member_id. The cached facts hold pseudonyms: the claims give the CIN back
+-- (a discharge in the month is the date of a residential claim line in it).
 WITH cins AS (
     SELECT DISTINCT member_id AS cin, pseudonym(member_id) AS alias
-    FROM eligibility
-    WHERE county_code = $county AND month = CAST($month AS DATE)
+    FROM claims
+    WHERE care_kind(level_of_care) = 'residential'
+      AND date_trunc('month', service_date) = CAST($month AS DATE)
 )
 SELECT
     coalesce(c.cin, t.member_id) AS member_id,
