@@ -67,3 +67,29 @@ CREATE OR REPLACE MACRO invoice_drift(as_of) AS TABLE
     LEFT JOIN county_month_billing(as_of) b USING (county_code, month)
     LEFT JOIN county_month_paid(as_of) p USING (county_code, month)
     LEFT JOIN rates() r ON r.county_code = k.county_code AND r.fiscal_year = fiscal_year_of(k.month);
+
+-- Every invoice issued by as_of with money outstanding on as_of: its age in
+-- days from issue and its aging bucket (the list and the buckets read this).
+CREATE OR REPLACE MACRO unpaid_invoices_on(as_of) AS TABLE
+    SELECT
+        *,
+        CASE WHEN age_days <= 30 THEN '0-30'
+             WHEN age_days <= 60 THEN '31-60'
+             WHEN age_days <= 90 THEN '61-90'
+             ELSE 'over 90' END AS bucket
+    FROM (
+        SELECT
+            i.invoice_id,
+            i.county_code,
+            i.service_month AS month,
+            fiscal_year_of(i.service_month) AS fiscal_year,
+            i.invoice_type,
+            i.issued_date,
+            i.total_amount,
+            coalesce(p.paid, CAST(0 AS DECIMAL(38, 2))) AS paid,
+            i.total_amount - coalesce(p.paid, 0) AS outstanding,
+            as_of - i.issued_date AS age_days
+        FROM issued_invoices(as_of) i
+        LEFT JOIN invoice_payments(as_of) p USING (invoice_id)
+    )
+    WHERE outstanding > 0;
