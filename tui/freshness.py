@@ -51,11 +51,12 @@ def file_times(data_dir: Path) -> dict[str, datetime]:
     return times
 
 
-def age(then: datetime, now: datetime) -> str:
-    """`3 min`, `5 h`, `2 days` — how long ago, roughly."""
+def age(then: datetime, now: datetime, *, short: bool = False) -> str:
+    """`3 min`, `5 h`, `2 days` — how long ago, roughly (`3m`, `5h`, `2d` short)."""
+    minutes, hours, days = ("m", "h", "d") if short else (" min", " h", " days")
     seconds = max((now - then).total_seconds(), 0)
     if seconds < 3600:
-        return f"{int(seconds // 60)} min"
+        return f"{int(seconds // 60)}{minutes}"
     if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)} h"
-    return f"{int(seconds // 86400)} days"
+        return f"{int(seconds // 3600)}{hours}"
+    return f"{int(seconds // 86400)}{days}"

@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.context import Context
+from tui.freshness import age
 
 SEPARATOR = " │ "
 
@@ -29,12 +30,7 @@ def newest_file(signature: tuple) -> datetime | None:
 
 def short_age(then: datetime, now: datetime) -> str:
     """`5m`, `3h`, `2d`: how old the newest extract file is."""
-    seconds = max((now - then).total_seconds(), 0)
-    if seconds < 3600:
-        return f"{int(seconds // 60)}m"
-    if seconds < 86400 * 2:
-        return f"{int(seconds // 3600)}h"
-    return f"{int(seconds // 86400)}d"
+    return age(then, now, short=True)
 
 
 class ContextBar(Static):
