@@ -36,7 +36,7 @@ from queries.close import checklist
 from queries.engine import DataError, Engine, question_sql
 from queries.notes import NotesError, NotesStore
 from queries.privacy import mask_members
-from queries.projection import METHOD
+from queries.projection import METHOD, fiscal_year_of
 from queries.reports import (
     COMPUTED,
     REPORTS,
@@ -66,10 +66,6 @@ REPORT_SCOPE = {
 NOT_IN_PACK = frozenset(("projection-backtest",))
 # The checklist's own questions, beside the reports'.
 CLOSE_QUESTIONS = ("close_readiness", "exception_lines")
-
-
-def fiscal_year_of(month: date) -> int:
-    return month.year + (1 if month.month >= 7 else 0)
 
 
 def report_filters(name: str, month: date, as_of: date) -> Filters:

@@ -8,14 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from queries import display
+from queries.projection import fiscal_year_of  # the rule lives in queries/
 
 if TYPE_CHECKING:
     from queries.reports import Filters
-
-
-def fiscal_year_of(day: date) -> int:
-    """The fiscal year (named by its ending year) that `day` falls in."""
-    return day.year + (1 if day.month >= 7 else 0)
 
 
 def add_months(month: date, count: int) -> date:
