@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from queries.extracts import TableSource, quote_literal
+from queries.extracts import TableSource, extract_files, quote_literal
 from queries.privacy import pseudonym_macro
 
 PRUNE_AFTER_SECONDS = 24 * 3600
@@ -232,20 +232,10 @@ def default_cache_root() -> Path:
     return Path(base) / "wrp-tui"
 
 
-def source_files(sources: Iterable[TableSource]) -> list[Path]:
-    files: list[Path] = []
-    for source in sources:
-        files += [source.path] if source.path.is_file() else source.path.rglob("*.parquet")
-    return sorted(files)
-
-
 def extract_version(data_dir: Path, sources: Iterable[TableSource], rules: str) -> str:
     digest = hashlib.sha256(rules.encode())
-    for path in source_files(sources):
-        stat = path.stat()
-        digest.update(
-            f"{path.relative_to(data_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
-        )
+    for file in extract_files(data_dir, sources):
+        digest.update(f"{file.name}\0{file.size}\0{file.modified_ns}\n".encode())
     return digest.hexdigest()[:20]
 
 

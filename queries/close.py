@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
 
 from queries.engine import DataError, Engine, question_sql
+from queries.extracts import extract_files, newest_by_table
 from queries.projection import add_months
 
 SEVERITY_ORDER = ("blocking", "warning", "info")
@@ -110,10 +111,7 @@ def month_to_close(as_of: date) -> date:
 
 def freshness(engine: Engine) -> list[CheckItem]:
     """Extracts whose files are much older than the newest extract."""
-    stamps = {}
-    for table, source in engine.sources.items():
-        files = [source.path] if source.path.is_file() else list(source.path.rglob("*.parquet"))
-        stamps[table] = max(datetime.fromtimestamp(f.stat().st_mtime, UTC) for f in files)
+    stamps = newest_by_table(extract_files(engine.data_dir, engine.sources.values()))
     if not stamps:
         return []
     newest = max(stamps.values())

@@ -31,9 +31,9 @@ from typing import Any
 
 import polars as pl
 
-from queries.cache import source_files
 from queries.close import checklist
 from queries.engine import DataError, Engine, question_sql
+from queries.extracts import extract_files
 from queries.notes import NotesError, NotesStore
 from queries.privacy import mask_members
 from queries.projection import METHOD, fiscal_year_of
@@ -106,10 +106,9 @@ def sha256_file(path: Path) -> str:
 def extract_manifest(engine: Engine) -> list[dict[str, Any]]:
     """Every extract file the figures were read from: name, size, SHA-256."""
     return [
-        {"name": str(path.relative_to(engine.data_dir)), "size": path.stat().st_size,
-         "sha256": sha256_file(path)}
-        for path in source_files(engine.sources.values())
-    ]  # fmt: skip
+        {"name": file.name, "size": file.size, "sha256": sha256_file(file.path)}
+        for file in extract_files(engine.data_dir, engine.sources.values())
+    ]
 
 
 def csv_bytes(rows: list[dict[str, Any]], fields: list[str]) -> bytes:

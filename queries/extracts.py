@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -64,6 +66,49 @@ class TableSource:
     def where(self) -> str:
         """`T.parquet` or `T/` as the user would look for it."""
         return f"{self.path.name}/" if self.partitioned else self.path.name
+
+
+@dataclass(frozen=True)
+class ExtractFile:
+    """One parquet file of an extract as the file system has it now. A tuple
+    of these (`extract_files`) is the extracts' signature: it differs when a
+    file is added, removed, replaced, resized or touched."""
+
+    table: str
+    name: str  # relative to the data folder: `claims.parquet`, `claims/2024/part-0.parquet`
+    path: Path
+    size: int
+    modified_ns: int  # st_mtime_ns
+
+    @property
+    def modified(self) -> datetime:
+        """When the file was last written, in UTC."""
+        return datetime.fromtimestamp(self.modified_ns / 1e9, UTC)
+
+
+def extract_files(data_dir: Path, sources: Iterable[TableSource] | None = None,
+                  ) -> tuple[ExtractFile, ...]:  # fmt: skip
+    """Every file of the contract tables (of `sources`, else those found in
+    `data_dir`), by name. Reads file metadata only, never the data; a file
+    removed while we look is left out (the signature differs all the same)."""
+    found = []
+    for source in find_sources(data_dir).values() if sources is None else sources:
+        for path in source.files():
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            name = str(path.relative_to(data_dir))
+            found.append(ExtractFile(source.table, name, path, info.st_size, info.st_mtime_ns))
+    return tuple(sorted(found, key=lambda f: f.path))
+
+
+def newest_by_table(files: Iterable[ExtractFile]) -> dict[str, datetime]:
+    """The time (UTC) each table's newest file was written."""
+    times: dict[str, datetime] = {}
+    for file in files:
+        times[file.table] = max(times.get(file.table, file.modified), file.modified)
+    return times
 
 
 def quote_literal(text: str) -> str:

@@ -21,7 +21,7 @@ from tui.clipboard import osc52
 from tui.clocks import Clocks, system_clocks
 from tui.commands import DashboardCommands, key_groups
 from tui.context import Context, add_months, first_of_month
-from tui.freshness import signature
+from tui.freshness import newest_file, signature
 from tui.panes import PANES
 from tui.panes.base import Pane
 from tui.panes.close import CloseCommands
@@ -29,7 +29,7 @@ from tui.panes.console import ConsolePane
 from tui.screens.keys import KeysScreen
 from tui.screens.pickers import ChoiceScreen, PromptScreen
 from tui.widgets.build_progress import BuildProgressLine
-from tui.widgets.context_bar import ContextBar, newest_file, short_age
+from tui.widgets.context_bar import ContextBar, short_age
 from tui.widgets.figure_table import grid_class
 from tui.widgets.key_bar import KeyBar
 

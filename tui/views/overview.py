@@ -140,7 +140,8 @@ def freshness_notes(engine: Engine, clocks: Clocks) -> list[Text]:
     times = clocks.file_times(engine)
     if not times:
         return [dates]
-    newest, oldest = max(times.values()), min(times.values())
+    # File times are UTC; the user reads them in local time.
+    newest, oldest = max(times.values()).astimezone(), min(times.values()).astimezone()
     files = line(
         Text("Files", style="dim"),
         key_value("newest", f"{newest:%Y-%m-%d %H:%M} ({age(newest, clocks.now())} ago)"),

@@ -22,12 +22,6 @@ def short_path(path: Path) -> str:
     return Path(path).name or str(path)
 
 
-def newest_file(signature: tuple) -> datetime | None:
-    """The newest extract file time in a freshness signature (path, mtime_ns, size)."""
-    stamps = [mtime for _path, mtime, _size in signature]
-    return datetime.fromtimestamp(max(stamps) / 1e9).astimezone() if stamps else None
-
-
 def short_age(then: datetime, now: datetime) -> str:
     """`5m`, `3h`, `2d`: how old the newest extract file is."""
     return age(then, now, short=True)
