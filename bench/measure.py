@@ -38,7 +38,6 @@ class Child:
 
     def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         self.started = time.perf_counter()
-        self.started_epoch = time.time()
         # files, not pipes: a chatty child never blocks, and reaping stays ours
         self.out, self.err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(

@@ -113,9 +113,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "referrals": ("referral_id",),
 }
 
-# Columns whose values come from a fixed list (None: the reference data's).
-COUNTY_COLUMNS = ("county_code",)
-LEVEL_COLUMNS = ("level_of_care",)
+# Columns whose values come from a fixed list (county_code and level_of_care:
+# the reference data's, queries/reference.py).
 CODES: dict[tuple[str, str], tuple[str, ...]] = {
     ("claims", "status"): ("PAID", "DENIED", "REVERSED"),
     ("eligibility", "fmap_group"): ("EXPANSION", "STANDARD"),

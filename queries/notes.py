@@ -285,14 +285,6 @@ class NotesStore:
         finally:
             db.close()
 
-    def check_readable(self) -> str:
-        """'' when the store reads (or does not exist yet), else why not."""
-        try:
-            with self._reading():
-                return ""
-        except NotesError as exc:
-            return exc.message
-
     # -- notes ----------------------------------------------------------------------------
     def add_note(self, subject: Subject, status: str, text: str,
                  author: str | None = None) -> Note:  # fmt: skip

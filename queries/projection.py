@@ -134,18 +134,6 @@ def completion(lag_days: pl.DataFrame, as_of: date) -> Completion:
     )
 
 
-def completion_table(factors: Completion) -> pl.DataFrame:
-    """Completion by age, as percentages of the final figure (for display)."""
-    ages = range(MAX_LAG + 1)
-    return pl.DataFrame(
-        {
-            "age_months": list(ages),
-            "cost_complete_pct": [float(factors.cost[a] * 100) for a in ages],
-            "users_complete_pct": [float(factors.users[a] * 100) for a in ages],
-        }
-    )
-
-
 def project_months(
     lag: pl.DataFrame, as_of: date, fiscal_year: int, factors: Completion
 ) -> pl.DataFrame:

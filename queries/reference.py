@@ -45,7 +45,3 @@ DISTANCE_STANDARDS: dict[str, tuple[int, int]] = {
 
 # level -> max business days from request to first offered appointment
 TIMELY_ACCESS_DAYS: dict[str, int] = {"1.0": 10, "2.1": 10, "OTP": 3}
-
-LEVELS_WITH_STANDARD: tuple[str, ...] = tuple(TIMELY_ACCESS_DAYS)
-
-EARTH_RADIUS_MILES = 3958.8

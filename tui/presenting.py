@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any
@@ -57,7 +57,6 @@ FORMATS: dict[str, Callable[[Any], str]] = {
 }
 NUMERIC = {"count", "signed_count", "money", "signed_money", "percent", "signed_percent", "miles",
            "days"}  # fmt: skip
-SIGNED = {"signed_count", "signed_money", "signed_percent"}
 
 
 @dataclass(frozen=True)
@@ -225,14 +224,6 @@ def _right(text: str, width: int) -> str:
     if text.startswith("-"):
         return f"{padding}[{NEGATIVE_STYLE}]{text}[/]"
     return padding + text
-
-
-@dataclass(frozen=True)
-class Trend:
-    """A labelled series for a hand-drawn chart."""
-
-    label: str
-    points: tuple[tuple[date, float], ...] = field(default_factory=tuple)
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"

@@ -56,7 +56,6 @@ class Level:
     drill: Drill | None = None
     enter_hint: str = ""
     fixed_columns: int = 1
-    resets_on: tuple[str, ...] = ("county", "month")  # context changes that pop to the root
     query: QuerySource | None = None  # the question behind the table, for `q` (drill to SQL)
     totals: Totals | None = None  # lines totalling the rows shown (after the filter)
     start_column: str | None = None  # the column the cursor starts on (the context month)

@@ -234,7 +234,6 @@ def services_level(member_id: str, admitted: date, discharged: date) -> Level:
     return Level(
         f"member {mask_member_id(member_id)} around {discharged}",
         partial(load_services, member_id, admitted, discharged),
-        resets_on=("county",),
     )
 
 

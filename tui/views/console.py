@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from tui.context import Context
 
 DISPLAY_CAP = 100_000  # rows handed to the screen; the count and exports cover all
-CONTEXT_PARAMETERS = ("as_of", "county", "month", "fiscal_year")
 REFERENCE_TABLES = {
     "ref_counties": "the seven counties, size category and distance standard",
     "ref_levels": "levels of care, names and timely-access days",
