@@ -295,6 +295,7 @@ WHOLE_VIEWS = (
     # Care transitions and penetration (contract v1.1).
     ("residential_days", "member_id, service_date"),
     ("eligible_by_year", "fiscal_year, county_code"),
+    ("eligible_zips", "month, county_code"),  # network adequacy's distance figures
 )
 MONTHLY_VIEWS = (
     # claim_facts first: the others read it. Its lines stay in the extract's
