@@ -40,6 +40,7 @@ from queries.privacy import pseudonym_macro
 
 PRUNE_AFTER_SECONDS = 24 * 3600
 MANIFEST = "manifest.json"
+HASHED = "hashed.json"  # in a version folder: its files' identities when last hashed whole
 # Every connection the product opens: no extension is ever fetched or loaded
 # behind the user's back (PRAGMA tpch(1) would download one).
 LOCKED_CONFIG: dict[str, object] = {
@@ -140,21 +141,50 @@ class Manifest:
             return None
 
     def verified(self) -> bool:
-        """True when every file is as the build wrote it and no file was added."""
+        """True when every file is as the build wrote it and no file was added.
+        The files are hashed once; later calls compare each file's identity
+        (size, inode, modification and change times) with what it was when
+        hashed: any write to a file changes its change time, which no one can
+        set back, so a changed file is hashed (and refused) again."""
         entries = self.entries()
         if not entries or not self.folder.is_dir():
             return False
         files = self._files()
-        if [str(p.relative_to(self.folder)) for p in files] != sorted(entries):
+        names = [str(p.relative_to(self.folder)) for p in files]
+        if names != sorted(entries):
             return False
-        if any(p.stat().st_size != entries[str(p.relative_to(self.folder))]["size"]
-               for p in files):  # fmt: skip
+        stats = [p.stat() for p in files]
+        if any(st.st_size != entries[n]["size"] for n, st in zip(names, stats, strict=True)):
             return False
+        seen = dict(zip(names, map(_identity, stats), strict=True))
+        if self._hashed() == seen:
+            return True
         digests = _digests(files)
-        return all(
-            d == entries[str(p.relative_to(self.folder))]["sha256"]
-            for p, d in zip(files, digests, strict=True)
-        )
+        if any(d != entries[n]["sha256"] for n, d in zip(names, digests, strict=True)):
+            return False
+        self._note_hashed(seen)
+        return True
+
+    def _hashed(self) -> dict | None:
+        """The files' identities when they were last hashed and found whole."""
+        try:
+            fd = os.open(self.folder / HASHED, os.O_RDONLY | os.O_NOFOLLOW)
+            with os.fdopen(fd) as source:
+                return {name: list(v) for name, v in json.load(source).items()}
+        except (OSError, ValueError, AttributeError):
+            return None
+
+    def _note_hashed(self, seen: dict) -> None:
+        """Written whole or not at all (two dashboards may verify at once);
+        a cache folder that cannot take it is hashed at every open, as before."""
+        temporary = self.folder / f"{HASHED}.{os.getpid()}.{threading.get_ident()}"
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(seen, out)
+            os.replace(temporary, self.folder / HASHED)
+        except OSError:
+            temporary.unlink(missing_ok=True)
 
     def views(self) -> dict[str, list[Path]]:
         """The files of each view (or table), as the manifest lists them:
@@ -165,6 +195,10 @@ class Manifest:
             view = first[: -len(".parquet")] if first.endswith(".parquet") else first
             views.setdefault(view, []).append(self.folder / name)
         return views
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
 
 
 def _digests(files: list[Path]) -> list[str]:
@@ -251,6 +285,7 @@ WHOLE_VIEWS = (
     # Care transitions and penetration (contract v1.1).
     ("residential_days", "member_id, service_date"),
     ("eligible_by_year", "fiscal_year, county_code"),
+    ("eligible_zips", "month, county_code"),  # network adequacy's distance figures
 )
 MONTHLY_VIEWS = (
     # claim_facts first: the others read it. Its lines stay in the extract's
@@ -260,6 +295,8 @@ MONTHLY_VIEWS = (
     ("user_counts", "month, county_code, valid_from"),
     ("cost_by_paid_date", "month, county_code, paid_date"),
     ("exception_lines", "service_month, county_code, claim_id"),
+    ("paid_lines_by_date", "month, county_code, paid_date"),  # late changes
+    ("reversed_user_spells", "month, county_code"),  # late changes
     # Care transitions and penetration (contract v1.1) read these, not the lines.
     ("care_days", "member_id, service_date"),
     ("member_year_spans", "fiscal_year, county_code, member_id"),
@@ -334,6 +371,20 @@ class FactCache:
         for view in CACHED_VIEWS:
             self._point(connection, view, files[view])
         return built
+
+    def attach_built(self, connection: duckdb.DuckDBPyConnection) -> bool:
+        """Point each cached view at its files when this version is built and
+        matches its manifest; False, pointing nothing, otherwise (attach()
+        builds it). Raises as attach() does."""
+        check_private(self.root)
+        check_private(self.family)
+        manifest = Manifest(self.folder)
+        if not manifest.verified():
+            return False
+        files = manifest.views()
+        for view in CACHED_VIEWS:
+            self._point(connection, view, files[view])
+        return True
 
     def _build(self, connection: duckdb.DuckDBPyConnection, progress: Progress) -> None:
         """Build every cached view into a private staging folder, write its

@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 
 from queries.cache import (
+    CACHED_VIEWS,
     LOCKED_CONFIG,
     FactCache,
     Progress,
@@ -125,8 +126,26 @@ def parameter_names(sql: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_PARAMETER.findall(sql)))
 
 
-def _rules_sql() -> list[str]:
-    return [p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql"))]
+@cache
+def _rule_files() -> tuple[str, ...]:
+    return tuple(p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql")))
+
+
+def _cached_view_definition() -> re.Pattern:
+    return re.compile(rf"CREATE OR REPLACE VIEW (?:{'|'.join(CACHED_VIEWS)}) AS[^;]*;", re.I)
+
+
+@cache
+def _rules_without_cached_views() -> tuple[str, ...]:
+    """The rule files less their definitions of the views the cache holds (each
+    such definition is one statement, `CREATE OR REPLACE VIEW v AS SELECT * FROM
+    v_build(...);`)."""
+    pattern = _cached_view_definition()
+    return tuple(pattern.sub("", sql) for sql in _rule_files())
+
+
+def _rules_sql(skip_cached: bool = False) -> list[str]:
+    return list(_rules_without_cached_views() if skip_cached else _rule_files())
 
 
 def cache_rules(key: bytes) -> str:
@@ -162,6 +181,15 @@ def tables_used(sql: str) -> set[str]:
         seen.add(word)
         todo |= macros.get(word, set()) - seen
     return seen & set(TABLES)
+
+
+def _literal(value: object) -> str:
+    """A reference constant as SQL: NULL, an integer or a string."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(value)
+    return quote_literal(str(value))
 
 
 class Engine:
@@ -210,10 +238,15 @@ class Engine:
             self.connection.execute("SET enable_progress_bar = false")
             self._define_tables()
             self._define_reference()
-            for sql in _rules_sql():
+            root = settings.cache_dir or default_cache_root()
+            # A version already built: its views are pointed at first, and the
+            # rule files' own definitions of them (which bind against the raw
+            # extracts, every file of a partitioned table) are not run at all.
+            warm = settings.use_cache and self._attach_built_cache(root)
+            for sql in _rules_sql(skip_cached=warm):
                 self.connection.execute(sql)
-            if settings.use_cache:
-                self._use_fact_cache(settings.cache_dir or default_cache_root(), progress)
+            if settings.use_cache and not warm:
+                self._use_fact_cache(root, progress)
             self._define_pseudonym()
             self._lock_down()
         except duckdb.Error as exc:
@@ -278,25 +311,45 @@ class Engine:
         )
 
     def _reference_table(self, definition: str, rows: list[tuple]) -> None:
-        """One INSERT for all rows (executemany costs a statement per row)."""
+        """One INSERT of literals for all rows: the rows are the product's own
+        constants (queries.reference), and binding Python parameters makes
+        DuckDB look for pandas, numpy and others on first use (a fifth of a
+        warm open)."""
         self.connection.execute(f"CREATE TABLE {definition}")
-        row = "(" + ", ".join("?" * len(rows[0])) + ")"
-        values = [value for r in rows for value in r]
-        name = definition.split()[0]
-        self.connection.execute(f"INSERT INTO {name} VALUES {', '.join([row] * len(rows))}", values)
+        values = ", ".join("(" + ", ".join(map(_literal, row)) + ")" for row in rows)
+        self.connection.execute(f"INSERT INTO {definition.split()[0]} VALUES {values}")
 
-    def _use_fact_cache(self, root: Path, progress: Progress | None) -> None:
-        """Read claim facts from the cache, building it once per extract version.
-        Without a writable cache the facts are computed per query: slower, same."""
+    def _fact_cache(self, root: Path) -> FactCache | None:
+        """This extract version's cache (built or not), or None when there can be none."""
         if not {"claims", "eligibility"} <= self.usable_tables:
-            return
+            return None
         try:
             key = pseudonym_key()
         except SecretError as exc:  # no pseudonyms, no cache: it would hold CINs
             self.cache_note = f"cache off ({exc})"
-            return
+            return None
         version = extract_version(self.data_dir, self.sources.values(), cache_rules(key))
-        cache = FactCache(root.resolve(), self.data_dir, version, key)
+        return FactCache(root.resolve(), self.data_dir, version, key)
+
+    def _attach_built_cache(self, root: Path) -> bool:
+        """Point the cached views at this version's files when it is built and
+        verified; False (nothing changed) when it needs building or cannot be used."""
+        cache = self._fact_cache(root)
+        try:
+            if cache is None or not cache.attach_built(self.connection):
+                return False
+        except (OSError, duckdb.Error):
+            return False  # said by _use_fact_cache, which tries again
+        self.cache = cache
+        self.cache_note = f"cache {cache.folder}"
+        return True
+
+    def _use_fact_cache(self, root: Path, progress: Progress | None) -> None:
+        """Read claim facts from the cache, building it once per extract version.
+        Without a writable cache the facts are computed per query: slower, same."""
+        cache = self._fact_cache(root)
+        if cache is None:
+            return
         try:
             self.cache_built = cache.attach(self.connection, progress)
         except (OSError, duckdb.Error) as exc:

@@ -55,7 +55,8 @@ CREATE OR REPLACE MACRO member_access(m) AS TABLE
 -- same counts without listing members x levels: each (county, ZIP) gets a bit
 -- per level within the standard; a member is within a level when any of
 -- their rows' bits is set (a member-month has one row unless the extract
--- repeats its key).
+-- repeats its key). Members are read as eligible_zips counts them: alike
+-- members (same county and ZIPs) once.
 CREATE OR REPLACE MACRO county_access(m) AS TABLE
     WITH
     -- Every located ZIP in every county, so that a member without a match is
@@ -70,18 +71,18 @@ CREATE OR REPLACE MACRO county_access(m) AS TABLE
         LEFT JOIN standard_levels() lv ON lv.level_of_care = n.level_of_care
         GROUP BY ALL
     ),
-    per_member AS (
-        SELECT e.member_id, e.county_code,
+    alike_members AS (
+        SELECT e.county_code, e.zips, any_value(e.members) AS members,
                bit_or(coalesce(r.within_bits, 0)) AS within_bits,
                bool_or(r.zip IS NULL) AS not_located
-        FROM eligibility e
+        FROM (SELECT county_code, zips, members, unnest(zips) AS zip
+              FROM eligible_zips WHERE month = CAST(m AS DATE)) e
         LEFT JOIN reach r ON r.county_code = e.county_code AND r.zip = e.zip
-        WHERE e.month = CAST(m AS DATE)
-        GROUP BY ALL
+        GROUP BY e.county_code, e.zips
     ),
     by_reach AS (
-        SELECT county_code, within_bits, not_located, count(*) AS members
-        FROM per_member GROUP BY ALL
+        SELECT county_code, within_bits, not_located, sum(members) AS members
+        FROM alike_members GROUP BY ALL
     )
     SELECT
         b.county_code, lv.level_of_care,
