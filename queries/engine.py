@@ -31,6 +31,7 @@ from queries.cache import (
     extract_version,
     private_temp_folder,
 )
+from queries.calendar import CALENDAR_SQL
 from queries.contract import REQUIRED_ROWS, TABLES
 from queries.crash import resource_advice
 from queries.extracts import (
@@ -126,7 +127,9 @@ def parameter_names(sql: str) -> tuple[str, ...]:
 
 
 def _rules_sql() -> list[str]:
-    return [p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql"))]
+    """The rules, in the order they are defined: the calendar's macros
+    (queries/calendar.py), then queries/views/*.sql."""
+    return [CALENDAR_SQL] + [p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql"))]
 
 
 def cache_rules(key: bytes) -> str:

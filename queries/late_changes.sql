@@ -55,5 +55,6 @@ FROM invoiced i
 LEFT JOIN users u USING (county_code, month)
 LEFT JOIN dollars d USING (county_code, month)
 WHERE ($county IS NULL OR i.county_code = $county)
+  AND ($fiscal_year IS NULL OR fiscal_year_of(i.month) = $fiscal_year)
   AND ($month IS NULL OR i.month = CAST($month AS DATE))
 ORDER BY i.county_code, i.month;

@@ -110,7 +110,7 @@ REPORTS: dict[str, Report] = {
             "late-changes", "late_changes",
             ("county_code", "month", "invoiced_on", "users_then", "users_now", "users_added",
              "users_removed", "late_claims_paid", "reversed_since"),
-            ("county", "month"),
+            ("county", "fiscal_year", "month"),
             "Changes since each month's original invoice",
         ),
         Report(
