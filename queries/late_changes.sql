@@ -50,7 +50,8 @@ SELECT
     coalesce(d.late_claims_paid, 0) AS late_claims_paid,
     coalesce(d.late_claim_lines, 0) AS late_claim_lines,
     coalesce(d.reversed_since, 0) AS reversed_since,
-    coalesce(d.reversal_lines, 0) AS reversal_lines
+    coalesce(d.reversal_lines, 0) AS reversal_lines,
+    fiscal_year_of(i.month) AS fiscal_year
 FROM invoiced i
 LEFT JOIN users u USING (county_code, month)
 LEFT JOIN dollars d USING (county_code, month)
