@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from queries.calendar import FISCAL_YEAR_START_MONTH
 from queries.contract import TABLES
 
 # -- the rules, plainly ----------------------------------------------------------------------
@@ -56,7 +57,11 @@ cost_lines AS (
 issued AS (SELECT * FROM invoices WHERE issued_date <= $as_of)
 """
 
-FISCAL_YEAR = "CAST(year({0}) + CASE WHEN month({0}) >= 7 THEN 1 ELSE 0 END AS INTEGER)"
+# The fiscal year written out (the rule's one constant comes from queries.calendar).
+FISCAL_YEAR = (
+    "CAST(year({0}) + CASE WHEN month({0}) >= "
+    f"{FISCAL_YEAR_START_MONTH} THEN 1 ELSE 0 END AS INTEGER)"
+)
 
 QUESTIONS: dict[str, str] = {
     "users": """

@@ -14,8 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
+from queries.calendar import add_months, fiscal_year_end, fiscal_year_of, fiscal_year_start
 from queries.engine import Engine
-from queries.projection import add_months, fiscal_year_of, projected_months
+from queries.projection import projected_months
 
 MID_MONTH = 15
 CENT = Decimal("0.01")
@@ -37,7 +38,7 @@ def error_pct(projected: Decimal, final: Decimal | int) -> float | None:
 
 def replay_dates(fiscal_year: int) -> list[tuple[date, str]]:
     """The mid-month and month-end as-of dates of a fiscal year, in order."""
-    dates, month = [], date(fiscal_year - 1, 7, 1)
+    dates, month = [], fiscal_year_start(fiscal_year)
     for _ in range(12):
         end = calendar.monthrange(month.year, month.month)[1]
         dates.append((month.replace(day=MID_MONTH), "mid-month"))
@@ -51,9 +52,10 @@ def completed_years(engine: Engine, final: date) -> list[int]:
     lag = engine.run("claims_lag", as_of=final)
     if lag.is_empty():
         return []
-    first = fiscal_year_of(lag["service_month"].min())
-    first_full = first if lag["service_month"].min().month == 7 else first + 1
-    return [y for y in range(first_full, fiscal_year_of(final) + 1) if date(y, 6, 30) < final]
+    earliest = lag["service_month"].min()
+    first = fiscal_year_of(earliest)
+    first_full = first if earliest == fiscal_year_start(first) else first + 1
+    return [y for y in range(first_full, fiscal_year_of(final) + 1) if fiscal_year_end(y) < final]
 
 
 def backtest(engine: Engine, final: date | None = None) -> pl.DataFrame:

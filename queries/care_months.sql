@@ -5,8 +5,8 @@ WITH
 care AS (
     SELECT * FROM county_month_care(
         CAST($as_of AS DATE), county := $county,
-        first_day := make_date(CAST($fiscal_year AS INTEGER) - 1, 7, 1),
-        last_day := make_date(CAST($fiscal_year AS INTEGER), 6, 30))
+        first_day := fiscal_year_start($fiscal_year),
+        last_day := fiscal_year_end($fiscal_year))
 ),
 access AS (
     SELECT * FROM county_month_access(CAST($as_of AS DATE))

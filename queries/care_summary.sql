@@ -17,8 +17,8 @@ care AS (
            sum(wm_readmitted_30) AS wm_readmitted_30
     FROM county_month_care(
         CAST($as_of AS DATE), county := $county,
-        first_day := make_date(CAST($fiscal_year AS INTEGER) - 1, 7, 1),
-        last_day := make_date(CAST($fiscal_year AS INTEGER), 6, 30))
+        first_day := fiscal_year_start($fiscal_year),
+        last_day := fiscal_year_end($fiscal_year))
     GROUP BY county_code
 ),
 access AS (

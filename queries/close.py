@@ -16,9 +16,9 @@ from typing import Any
 
 import polars as pl
 
+from queries.calendar import add_months
 from queries.engine import DataError, Engine, question_sql
 from queries.extracts import extract_files, newest_by_table
-from queries.projection import add_months
 
 SEVERITY_ORDER = ("blocking", "warning", "info")
 # Extracts whose figures a month's invoice depends on.

@@ -23,8 +23,7 @@ SELECT
          WHEN i.invoiced_on IS NOT NULL THEN 'invoiced'
          ELSE 'ready' END AS verdict,
     CASE WHEN r.pupm_rate IS NULL
-             THEN 'no PUPM rate for FY' || (fiscal_year_of(CAST($month AS DATE)) - 1) || '-'
-                  || lpad(CAST(fiscal_year_of(CAST($month AS DATE)) % 100 AS VARCHAR), 2, '0')
+             THEN 'no PUPM rate for ' || fiscal_year_name(fiscal_year_of(CAST($month AS DATE)))
          WHEN i.invoiced_on IS NOT NULL
              THEN 'ORIGINAL issued ' || strftime(i.invoiced_on, '%Y-%m-%d')
          ELSE 'rate and users known' END AS reason

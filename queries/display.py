@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from queries.calendar import fiscal_year_name
 from queries.reference import COUNTY_NAMES
 
 
@@ -31,7 +32,7 @@ def month_label(value: date | None) -> str:
 
 def fiscal_year_label(year: int | None) -> str:
     """2025 -> FY2024-25."""
-    return "—" if year is None else f"FY{year - 1}-{year % 100:02d}"
+    return "—" if year is None else fiscal_year_name(year)
 
 
 def county_label(code: str | None) -> str:

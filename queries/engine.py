@@ -32,6 +32,7 @@ from queries.cache import (
     extract_version,
     private_temp_folder,
 )
+from queries.calendar import CALENDAR_SQL
 from queries.contract import REQUIRED_ROWS, TABLES
 from queries.crash import resource_advice
 from queries.extracts import (
@@ -128,7 +129,11 @@ def parameter_names(sql: str) -> tuple[str, ...]:
 
 @cache
 def _rule_files() -> tuple[str, ...]:
-    return tuple(p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql")))
+    """The rules, in the order they are defined: the calendar's macros
+    (queries/calendar.py), then queries/views/*.sql."""
+    return (CALENDAR_SQL,) + tuple(
+        p.read_text() for p in sorted((QUERY_DIR / "views").glob("*.sql"))
+    )
 
 
 def _cached_view_definition() -> re.Pattern:

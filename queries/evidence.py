@@ -31,12 +31,13 @@ from typing import Any
 
 import polars as pl
 
+from queries.calendar import fiscal_year_of
 from queries.close import checklist
 from queries.engine import DataError, Engine, question_sql
 from queries.extracts import extract_files
 from queries.notes import NotesError, NotesStore
 from queries.privacy import mask_members
-from queries.projection import METHOD, fiscal_year_of
+from queries.projection import METHOD
 from queries.reports import (
     COMPUTED,
     REPORTS,

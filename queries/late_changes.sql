@@ -8,6 +8,7 @@ invoiced AS (
     FROM issued_invoices(CAST($as_of AS DATE))
     WHERE invoice_type = 'ORIGINAL'
       AND ($county IS NULL OR county_code = $county)
+      AND ($fiscal_year IS NULL OR fiscal_year_of(service_month) = $fiscal_year)
       AND ($month IS NULL OR service_month = CAST($month AS DATE))
     GROUP BY ALL
 ),
@@ -64,7 +65,8 @@ SELECT
     coalesce(d.late_claims_paid, 0) AS late_claims_paid,
     coalesce(d.late_claim_lines, 0) AS late_claim_lines,
     coalesce(d.reversed_since, 0) AS reversed_since,
-    coalesce(d.reversal_lines, 0) AS reversal_lines
+    coalesce(d.reversal_lines, 0) AS reversal_lines,
+    fiscal_year_of(i.month) AS fiscal_year
 FROM invoiced i
 LEFT JOIN users u USING (county_code, month)
 LEFT JOIN removed r USING (county_code, month)

@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+from queries.calendar import fiscal_years_touching
 from queries.contract import DATE_CEILING, DATE_FLOOR, TABLES
 
 MAX_THREADS = 256  # more is a typo (DuckDB then fails to spawn them)
@@ -17,7 +18,10 @@ _UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}  # fmt: skip
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
-FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2000, 2100
+# The fiscal years with a day the figures cover.
+FISCAL_YEARS = fiscal_years_touching(
+    date.fromisoformat(DATE_FLOOR), date.fromisoformat(DATE_CEILING)
+)
 
 
 class OptionError(ValueError):
@@ -84,9 +88,11 @@ def month(text: str) -> date:
 
 
 def fiscal_year(year: int) -> int:
-    if not FIRST_FISCAL_YEAR <= year <= LAST_FISCAL_YEAR:
+    if year not in FISCAL_YEARS:
         raise OptionError(
-            f"{year} is not a fiscal year; name it by its ending year, e.g. 2025 for FY2024-25"
+            f"{year} is not a fiscal year the figures cover "
+            f"({FISCAL_YEARS[0]}-{FISCAL_YEARS[-1]}); "
+            "name it by its ending year, e.g. 2025 for FY2024-25"
         )
     return year
 

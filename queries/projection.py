@@ -37,6 +37,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from queries.calendar import add_months, fiscal_year_of, fiscal_year_start, months_between
 from queries.engine import Engine
 
 CENT = Decimal("0.01")
@@ -49,15 +50,6 @@ METHOD = (
     "ended months (known ÷ completion); PUPM billed at year end = billed so far "
     "+ (projected user-months − users billed) × rate."
 )
-
-
-def months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -145,7 +137,8 @@ def project_months(
     fiscal year, lag-completed (a month only days old says little).
     """
     current = date(as_of.year, as_of.month, 1)
-    first, last = date(fiscal_year - 1, 7, 1), date(fiscal_year, 6, 1)
+    first = fiscal_year_start(fiscal_year)
+    last = add_months(first, 11)
     known: dict[tuple[str, date], list[Fraction]] = defaultdict(lambda: [Fraction(0)] * 2)
     for county, month, paid, users in lag.select(
         "county_code", "service_month", "paid", "new_users"
@@ -246,10 +239,6 @@ def year_end(
         "break_even_pupm": pl.Decimal(38, 2),
     }  # fmt: skip
     return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def fiscal_year_of(day: date) -> int:
-    return day.year + (1 if day.month >= 7 else 0)
 
 
 @dataclass(frozen=True)

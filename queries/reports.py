@@ -31,8 +31,9 @@ class Report:
     filters: tuple[str, ...]  # which Filters the report honours
     title: str
     # Filters that change what is computed (the adequacy month), not just
-    # which rows are shown; the others select rows of the every-row answer.
+    # which rows are shown; the others select rows (in the question's SQL).
     computing: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()  # the columns that name a row (one row per key)
 
 
 REPORTS: dict[str, Report] = {
@@ -43,6 +44,7 @@ REPORTS: dict[str, Report] = {
             ("county_code", "month", "users"),
             ("county", "fiscal_year", "month"),
             "Monthly users by county of responsibility",
+            key=("county_code", "month"),
         ),
         Report(
             "invoices", "invoices",
@@ -50,6 +52,7 @@ REPORTS: dict[str, Report] = {
              "billed_total", "drift_users", "drift_amount", "paid", "outstanding", "invoiced"),
             ("county", "fiscal_year", "month"),
             "Invoices: expected vs billed, paid and outstanding",
+            key=("county_code", "month"),
         ),
         Report(
             "reconciliation", "reconciliation",
@@ -58,6 +61,7 @@ REPORTS: dict[str, Report] = {
              "cost_through_invoiced", "variance_through_invoiced"),
             ("county", "fiscal_year"),
             "Reconciliation: PUPM billed vs actual claims cost",
+            key=("county_code", "fiscal_year"),
         ),
         Report(
             "adequacy", "adequacy",
@@ -66,6 +70,7 @@ REPORTS: dict[str, Report] = {
              "referrals_pending", "pct_timely"),
             ("county", "month"),
             "Network adequacy: distance and timely access",
+            key=("county_code", "level_of_care"),
             computing=("month",),
         ),
         Report(
@@ -73,6 +78,7 @@ REPORTS: dict[str, Report] = {
             ("check", "severity", "count", "detail"),
             ("month",),  # --county does not filter exceptions (contract)
             "Data-quality exceptions",
+            key=("check",),
             computing=("month",),
         ),
         # Contract v1.1: care transitions, access and penetration.
@@ -84,6 +90,7 @@ REPORTS: dict[str, Report] = {
              "pct_wm_readmitted_30"),
             ("county", "fiscal_year", "month"),
             "Care transitions: follow-up after residential, WM readmissions",
+            key=("county_code", "month"),
         ),
         Report(
             "access", "access",
@@ -91,12 +98,14 @@ REPORTS: dict[str, Report] = {
              "served", "served_within_14", "median_days_to_service"),
             ("county", "fiscal_year", "month"),
             "Access: request to offer and to first service",
+            key=("county_code", "month"),
         ),
         Report(
             "penetration", "penetration",
             ("county_code", "fiscal_year", "eligible_members", "users", "penetration_pct"),
             ("county", "fiscal_year"),
             "Penetration: users per eligible member",
+            key=("county_code", "fiscal_year"),
         ),
         # Month-end close (beyond the contract's five).
         Report(
@@ -105,13 +114,15 @@ REPORTS: dict[str, Report] = {
              "proposed_amount"),
             ("county", "month"),
             "Supplemental invoices due (expected - billed)",
+            key=("county_code", "month"),
         ),
         Report(
             "late-changes", "late_changes",
             ("county_code", "month", "invoiced_on", "users_then", "users_now", "users_added",
              "users_removed", "late_claims_paid", "reversed_since"),
-            ("county", "month"),
+            ("county", "fiscal_year", "month"),
             "Changes since each month's original invoice",
+            key=("county_code", "month"),
         ),
         Report(
             "projection", "year_end_projection",
@@ -120,6 +131,7 @@ REPORTS: dict[str, Report] = {
              "projected_variance_pct", "break_even_pupm"),
             ("county", "fiscal_year"),
             "Year-end projection of the open fiscal year (chain ladder)",
+            key=("county_code",),
         ),
         Report(
             "aging", "unpaid_invoices",
@@ -127,6 +139,7 @@ REPORTS: dict[str, Report] = {
              "total_amount", "paid", "outstanding", "age_days", "bucket"),
             ("county", "fiscal_year", "month"),
             "Unpaid invoices of every year, oldest first: days since issue and bucket",
+            key=("invoice_id",),
         ),
         Report(
             "projection-backtest", "projection_backtest",
@@ -144,6 +157,7 @@ REPORTS: dict[str, Report] = {
              *(f"lag_{k}" for k in range(13))),
             ("county", "month"),
             "Claims lag triangle: cumulative paid by lag as % of projected final cost",
+            key=("label",),
             computing=("county", "month"),
         ),
         Report(
@@ -151,6 +165,7 @@ REPORTS: dict[str, Report] = {
             ("county_code", "service_month", "lag_months", "paid", "new_users"),
             ("county",),
             "Claims paid by months of lag",
+            key=("county_code", "service_month", "lag_months"),
         ),
     )
 }  # fmt: skip
@@ -184,25 +199,19 @@ COMPUTED = {
     "projection_backtest": _backtest,
     "lag_triangle": _lag_triangle,
 }
-FILTER_COLUMNS = {"county": "county_code", "fiscal_year": "fiscal_year", "month": "month"}
 
 
 def resolve(engine: Engine, filters: Filters) -> Filters:
-    """Fill in the defaults: as-of = latest paid date; adequacy month = last
-    eligibility month."""
-    as_of = filters.as_of or engine.default_as_of()
-    return replace(filters, as_of=as_of)
+    """Fill in the default as-of: the latest paid date."""
+    return replace(filters, as_of=filters.as_of or engine.default_as_of())
 
 
 def question_params(name: str, filters: Filters) -> dict[str, Any]:
-    """The report question's parameters with every filter bound in its SQL
-    (what `run_report` answers, as one query a lead can read and change)."""
+    """The report question's parameters, every filter it honours bound in its
+    SQL: what `run_report` runs, and what the console (`q`) and the evidence
+    pack show, as one query a lead can read and change."""
     report = REPORTS[name]
     return {"as_of": filters.as_of} | {key: getattr(filters, key) for key in report.filters}
-
-
-def adequacy_month(engine: Engine, filters: Filters) -> date | None:
-    return filters.month or engine.last_eligibility_month()
 
 
 def run_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
@@ -214,31 +223,24 @@ def run_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
     if report.question in COMPUTED:
         frame = COMPUTED[report.question](engine, filters)
     else:
-        params: dict[str, Any] = {"as_of": filters.as_of}
-        if "month" in report.computing:
-            params["month"] = adequacy_month(engine, filters)
-        # The question runs for every row (an answer the engine remembers, so
-        # that changing the county or month costs no query); the filters then
-        # select rows, as the question's own $county/$month conditions would.
-        frame = select_rows(engine.run(report.question, **params), report, filters)
+        if "month" in report.computing and filters.month is None:
+            # Adequacy and the exceptions are computed for a month: by default
+            # the last month of eligibility.
+            filters = replace(filters, month=engine.last_eligibility_month())
+        # The filters are the question's own $county/$fiscal_year/$month
+        # conditions, nowhere else.
+        frame = engine.run(report.question, **question_params(name, filters))
     extras = [c for c in frame.columns if c not in report.fields]
     return frame.select(*report.fields, *extras)
-
-
-def select_rows(frame: pl.DataFrame, report: Report, filters: Filters) -> pl.DataFrame:
-    """The rows of an every-row answer that the (row-selecting) filters keep."""
-    for key in set(report.filters) - set(report.computing):
-        if (value := getattr(filters, key)) is not None:
-            frame = frame.filter(pl.col(FILTER_COLUMNS[key]) == value)
-    return frame
 
 
 def run_public_report(engine: Engine, name: str, filters: Filters) -> pl.DataFrame:
     """The report for release outside the team: small cells suppressed
     (queries.suppression), decided on the whole table of the as-of (every
-    county, month and fiscal year), and only then the filters select rows.
-    Deciding after filtering would publish different cells per filter, and
-    two runs subtracted would recover a suppressed one."""
+    county, month and fiscal year); the filtered report then says which of
+    its rows to show, matched by the report's key. Deciding after filtering
+    would publish different cells per filter, and two runs subtracted would
+    recover a suppressed one."""
     from queries.suppression import POLICIES, suppress
 
     if name not in POLICIES:
@@ -250,7 +252,14 @@ def run_public_report(engine: Engine, name: str, filters: Filters) -> pl.DataFra
         ("public report", name, whole),
         lambda: suppress(run_report(engine, name, whole), POLICIES[name]),
     )
-    return select_rows(table, report, filters)
+    selecting = set(report.filters) - set(report.computing)
+    if all(getattr(filters, k) is None for k in selecting):
+        return table
+    chosen = run_report(engine, name, filters).select(report.key)
+    key = list(report.key)
+    return chosen.join(
+        table, on=key, how="left", validate="1:1", nulls_equal=True, maintain_order="left"
+    ).select(table.columns)
 
 
 def json_value(column: str, value: Any) -> Any:

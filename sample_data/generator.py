@@ -39,10 +39,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from queries.calendar import FISCAL_YEAR_START_MONTH, add_months, fiscal_year_of, fiscal_year_start
 from queries.contract import TABLES
 from queries.reference import LEVELS_OF_CARE
 
-FIRST_MONTH = date(2023, 7, 1)  # three full fiscal years before the open one
+FIRST_MONTH = fiscal_year_start(2024)  # three full fiscal years before the open one
 
 # eligible members per month region-wide
 SCALES: dict[str, int] = {"demo": 2_500, "region": 350_000, "state": 5_250_000}
@@ -597,16 +598,11 @@ PROCEDURE_RATES = {
 RATE_INCREASE_PERMILLE = 30  # a year
 
 
-def fiscal_year(day: date) -> int:
-    """Named by the year it ends: July 2024 is in FY2024-25 = 2025."""
-    return day.year + 1 if day.month >= 7 else day.year
-
-
 def _pupm_rates(end_month: date) -> pl.DataFrame:
     rows = []
     for county, (rate, admin, increase) in PUPM_BASE.items():
-        for fy in range(fiscal_year(FIRST_MONTH), fiscal_year(end_month) + 1):
-            years = fy - fiscal_year(FIRST_MONTH)
+        for fy in range(fiscal_year_of(FIRST_MONTH), fiscal_year_of(end_month) + 1):
+            years = fy - fiscal_year_of(FIRST_MONTH)
             # whole-dollar admin charge; rate rounded to cents, in integers only
             rows.append(
                 {
@@ -1061,8 +1057,9 @@ def _price(lines: pl.DataFrame, network: Network, rng: Rng) -> pl.DataFrame:
         schema={"level": pl.String, "procedure_code": pl.String, "base_cents": pl.Int64},
         orient="row",
     )
-    fy = pl.col("service_date").dt.year() + (pl.col("service_date").dt.month() >= 7).cast(pl.Int32)
-    years = (fy - fiscal_year(FIRST_MONTH)).cast(pl.Int64)
+    starts = pl.col("service_date").dt.month() >= FISCAL_YEAR_START_MONTH
+    fy = pl.col("service_date").dt.year() + starts.cast(pl.Int32)  # fiscal_year_of, vectorised
+    years = (fy - fiscal_year_of(FIRST_MONTH)).cast(pl.Int64)
     lines = (
         lines.join(rates, on=["level", "procedure_code"], how="left")
         .join(network.terms.select("provider_id", "rate_permille", "markup_pct"), on="provider_id")
@@ -1271,11 +1268,6 @@ def _month_end(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _next_weekday(day: date) -> date:
     while day.weekday() >= 5:
         day += timedelta(days=1)
@@ -1292,7 +1284,7 @@ def _billing_dates(months: list[date], as_of: date, rng: Rng) -> pl.DataFrame:
     while month <= as_of:
         if month.month in (1, 4, 7, 10):
             runs.append(_next_weekday(month.replace(day=25)))
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     rows = []
     for month in months:
         for county in COUNTY_ORDER:
@@ -1300,7 +1292,7 @@ def _billing_dates(months: list[date], as_of: date, rng: Rng) -> pl.DataFrame:
             if original > as_of:
                 continue
             rows.append((county, month, 0, original))
-            late = [r for r in runs if original + timedelta(days=45) <= r <= _add_months(month, 13)]
+            late = [r for r in runs if original + timedelta(days=45) <= r <= add_months(month, 13)]
             rows.extend(
                 (county, month, k, run) for k, run in enumerate(late, start=1) if run <= as_of
             )
@@ -1348,7 +1340,7 @@ def _invoices(known: pl.DataFrame, rates: pl.DataFrame, rng: Rng) -> pl.DataFram
     billed: dict[tuple[str, date], int] = {}
     supplementals: dict[tuple[str, date], int] = {}
     for county, month, run, issued, users in known.sort("county_code", "month", "run").rows():
-        pupm, admin = rate[(county, fiscal_year(month))]
+        pupm, admin = rate[(county, fiscal_year_of(month))]
         so_far = billed.get((county, month), 0)
         if run == 0:
             count, kind, suffix, admin_c = users, "ORIGINAL", "O", admin
@@ -1491,14 +1483,14 @@ def _prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
 # -- the whole program ---------------------------------------------------------------------------
 def as_of_date(end_month: date) -> date:
     """The extract date: mid-month after the last service month."""
-    return _add_months(end_month, 1) + timedelta(days=14)
+    return add_months(end_month, 1) + timedelta(days=14)
 
 
 def _months(end_month: date) -> Iterator[date]:
     month = FIRST_MONTH
     while month <= end_month:
         yield month
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
 
 
 def generate(
@@ -1519,7 +1511,7 @@ def generate(
     """
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; use one of {', '.join(SCALES)}")
-    if end_month.day != 1 or end_month < _add_months(FIRST_MONTH, 6):
+    if end_month.day != 1 or end_month < add_months(FIRST_MONTH, 6):
         raise ValueError("end_month must be the first day of a month from 2024-01 on")
     out_dir = Path(out_dir)
     _prepare_out_dir(out_dir, overwrite)
@@ -1562,7 +1554,7 @@ def generate(
             known.append(_users_known(lines, billing_dates.filter(pl.col("month") == month)))
             writer.write("claims", _claim_table(lines, cin), month)
             # episodes over by the end of this month never bill again
-            episodes = episodes.filter(pl.col("end") >= _add_months(month, 1))
+            episodes = episodes.filter(pl.col("end") >= add_months(month, 1))
 
         writer.write("zips", zips)
         writer.write("providers", network.providers)

@@ -16,11 +16,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import ContentSwitcher
 
+from queries.calendar import add_months, first_of_month
 from queries.reference import COUNTIES
 from tui.clipboard import osc52
 from tui.clocks import Clocks, system_clocks
 from tui.commands import DashboardCommands, key_groups
-from tui.context import Context, add_months, first_of_month
+from tui.context import Context
 from tui.freshness import newest_file, signature
 from tui.panes import PANES
 from tui.panes.base import Pane

@@ -8,19 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from queries import display
-from queries.projection import fiscal_year_of  # the rule lives in queries/
+from queries.calendar import first_of_month, fiscal_year_of, month_in_fiscal_year
 
 if TYPE_CHECKING:
     from queries.reports import Filters
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
 
 
 @dataclass(frozen=True)
@@ -62,8 +53,7 @@ class Context:
 
     def with_fiscal_year(self, year: int) -> Context:
         """Same calendar month in fiscal year `year`."""
-        offset = (self.month.month - 7) % 12  # months since July
-        return replace(self, month=add_months(date(year - 1, 7, 1), offset))
+        return replace(self, month=month_in_fiscal_year(self.month, year))
 
     def labels(self) -> dict[str, str]:
         return {

@@ -9,8 +9,6 @@ CREATE OR REPLACE MACRO div_half_up(num, den) AS
 -- part / whole x 100, rounded half-up to 2 places; NULL when whole = 0.
 CREATE OR REPLACE MACRO pct(part, whole) AS
     CAST(div_half_up(CAST(part AS HUGEINT) * 10000, CAST(whole AS HUGEINT)) AS DOUBLE) / 100;
-CREATE OR REPLACE MACRO fiscal_year_of(d) AS
-    CAST(year(d) + CASE WHEN month(d) >= 7 THEN 1 ELSE 0 END AS INTEGER);
 -- Weekdays from a fixed Monday up to and including d; differences count business days.
 CREATE OR REPLACE MACRO weekday_ordinal(d) AS
     ((CAST(d AS DATE) - DATE '1970-01-05') // 7) * 5

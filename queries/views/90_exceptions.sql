@@ -50,8 +50,7 @@ findings AS (
     WHERE level_of_care IS NULL
        OR level_of_care NOT IN (SELECT level_of_care FROM ref_levels)
     UNION ALL
-    SELECT 'missing_rate', s.county_code, NULL, 'FY' || (s.fiscal_year - 1) || '-'
-               || lpad(CAST(s.fiscal_year % 100 AS VARCHAR), 2, '0'),
+    SELECT 'missing_rate', s.county_code, NULL, fiscal_year_name(s.fiscal_year),
            NULL, NULL, 'services but no pupm_rates row'
     FROM (SELECT DISTINCT county_code, fiscal_year FROM county_month_users(as_of)) s
     WHERE NOT EXISTS (SELECT 1 FROM rates() r

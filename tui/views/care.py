@@ -15,13 +15,13 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
+from queries.calendar import first_of_month, fiscal_year_months
 from queries.privacy import mask_member_id
 from queries.reports import Filters, run_report
-from tui.context import Context, first_of_month
+from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line
 from tui.views.console import asked
-from tui.views.users import fiscal_months
 
 if TYPE_CHECKING:
     from queries.engine import Engine
@@ -62,7 +62,7 @@ def trend_columns(summary: pl.DataFrame, months: pl.DataFrame, users: pl.DataFra
                   fiscal_year: int, as_of: date) -> pl.DataFrame:  # fmt: skip
     """Each county's row with a spark line per measure over the fiscal year's
     months up to the as-of month (gaps where a month has no figure)."""
-    shown = [m for m in fiscal_months(fiscal_year) if m <= first_of_month(as_of)]
+    shown = [m for m in fiscal_year_months(fiscal_year) if m <= first_of_month(as_of)]
     by_month = {(r["county_code"], r["month"]): r for r in months.iter_rows(named=True)}
     users_by = {(r["county_code"], r["month"]): r["users"] for r in users.iter_rows(named=True)}
     series: dict[str, list[str]] = {name: [] for name in (*TRENDS, "trend_users")}

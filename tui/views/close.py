@@ -19,11 +19,12 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
+from queries.calendar import first_of_month
 from queries.close import CLOSE_CHECKS, checklist
 from queries.lag import EXPECTED, LAGS, lag_label, month_by_county, triangle_on
 from queries.projection import METHOD, months_between, project_fiscal_year
 from queries.reports import Filters, run_report
-from tui.context import Context, first_of_month, fiscal_year_of
+from tui.context import Context
 from tui.presenting import ALERT_STYLE, Column, Figures, present
 from tui.views import Level, LevelResult, key_value, line, negative_style
 from tui.views.close_notes import close_notes, mark_style
@@ -223,10 +224,9 @@ LATE_COLUMNS = (
 
 
 def load_late_changes(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
-    every = run_report(engine, "late-changes", Filters(as_of=ctx.as_of, county=ctx.county))
-    frame = every.filter(
-        pl.col("month").map_elements(fiscal_year_of, return_dtype=pl.Int64) == ctx.fiscal_year
-    ).with_columns(net_change=pl.col("late_claims_paid") + pl.col("reversed_since"))
+    frame = run_report(engine, "late-changes", ctx.filters()).with_columns(
+        net_change=pl.col("late_claims_paid") + pl.col("reversed_since")
+    )
     changed = frame.filter(
         (pl.col("users_added") != 0) | (pl.col("users_removed") != 0)
         | (pl.col("late_claims_paid") != 0) | (pl.col("reversed_since") != 0)

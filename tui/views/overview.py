@@ -10,11 +10,12 @@ from rich.text import Text
 
 from queries import display
 from queries.billing import invoice_totals
+from queries.calendar import add_months
 from queries.close import checklist
 from queries.engine import DataError
 from queries.reports import Filters, run_report
 from tui.clocks import Clocks
-from tui.context import Context, add_months
+from tui.context import Context
 from tui.freshness import age
 from tui.presenting import ALERT_STYLE, Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, negative_style

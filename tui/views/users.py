@@ -11,12 +11,13 @@ import polars as pl
 from rich.text import Text
 
 from queries import display
+from queries.calendar import add_months, fiscal_year_months
 from queries.months import latest_month_with_users
 from queries.privacy import mask_member_id
 from queries.reference import COUNTIES
 from queries.reports import Filters, run_report
 from tui.charts import users_chart
-from tui.context import Context, add_months
+from tui.context import Context
 from tui.presenting import Column, Figures, present, spark
 from tui.views import Level, LevelResult, key_value, line, percent_of
 from tui.views.console import asked, report_query
@@ -28,10 +29,6 @@ REGION = "Region total"
 TREND_MONTHS = 24
 
 
-def fiscal_months(fiscal_year: int) -> list[date]:
-    return [add_months(date(fiscal_year - 1, 7, 1), i) for i in range(12)]
-
-
 def county_rows(county: str | None) -> list[str]:
     return [county] if county else [c.code for c in COUNTIES]
 
@@ -41,7 +38,7 @@ def users_matrix(engine: Engine, ctx: Context, mask: bool) -> LevelResult:
     """The users report for the fiscal year, pivoted to county x month."""
     users = run_report(engine, "users", ctx.filters())
     by_key = {(r["county_code"], r["month"]): r["users"] for r in users.iter_rows(named=True)}
-    months = fiscal_months(ctx.fiscal_year)
+    months = fiscal_year_months(ctx.fiscal_year)
     # Months after the last one with any user (region-wide) have no data yet: `—`, not 0.
     through = latest_month_with_users(engine, ctx.as_of)
     happened = [m for m in months if m <= ctx.as_of and through is not None and m <= through]
