@@ -378,6 +378,7 @@ class FactCache:
         builds it). Raises as attach() does."""
         check_private(self.root)
         check_private(self.family)
+        remove_dead_partials(self.family)
         manifest = Manifest(self.folder)
         if not manifest.verified():
             return False
