@@ -254,7 +254,6 @@ def project_fiscal_year(
     engine: Engine, as_of: date, fiscal_year: int | None = None, county: str | None = None
 ) -> Projection:
     """The year-end projection of `fiscal_year` (default: the one open on as_of)."""
-    engine.require(*QUESTIONS)
     year = fiscal_year or fiscal_year_of(as_of)
     every = engine.remember(("projection", as_of, year), lambda: _project(engine, as_of, year))
     if county is None:
@@ -268,11 +267,6 @@ def factors_on(engine: Engine, as_of: date) -> Completion:
     return engine.remember(
         ("completion", as_of), lambda: completion(engine.run("claims_lag_days", as_of=as_of), as_of)
     )
-
-
-# Every question the year-end projection asks: a report built on it refuses
-# up front when one of their extracts is unusable, not only once it reaches it.
-QUESTIONS = ("claims_lag_days", "claims_lag", "invoices", "reconciliation", "pupm_rates")
 
 
 def projected_months(engine: Engine, as_of: date, year: int) -> pl.DataFrame:

@@ -84,7 +84,7 @@ async def test_quit_during_a_cold_build_stops_it_and_keeps_nothing(region, tmp_p
         assert line.shown and line.display
         text = line_text(app)
         # The step, the time so far and the time left; at 80 columns the stage gives way.
-        assert re.fullmatch(r"cache build 7/19 · \d+:\d\d so far · about \d+:\d\d left"
+        assert re.fullmatch(r"cache build 8/24 · \d+:\d\d so far · about \d+:\d\d left"
                             r" · claim_facts, 2024-05 to 2025-03", text), text
         # The pane keys answer while the build runs.
         await pilot.press("2")
@@ -127,7 +127,7 @@ async def test_reload_keeps_the_previous_figures_dimmed_until_the_new_ones(
         await until(pilot, slow.started.is_set, "the new version's build reached the facts")
         await until(pilot, lambda: "claim_facts" in line_text(app), "the line shows the stage")
         assert switcher.has_class("-previous")
-        assert line_text(app).startswith("previous version, dimmed · cache build 7/19 · ")
+        assert line_text(app).startswith("previous version, dimmed · cache build 8/24 · ")
         assert cells(app) == before and not app.active_pane.query_one("FigureTable").loading
         await pilot.press("3")  # the keys answer during the reload too
         assert switcher.current == "invoices"
