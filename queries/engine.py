@@ -462,11 +462,6 @@ class Engine:
         if (adhoc := getattr(self, "adhoc", None)) is not None:
             adhoc.interrupt()  # the console's pseudonymised engine
 
-    def require(self, *questions: str) -> None:
-        """Raise DataError when an extract one of these questions reads is unusable."""
-        for question in questions:
-            self._refuse_unusable(question_sql(question))
-
     def _refuse_unusable(self, sql: str) -> None:
         for table in sorted(tables_used(sql) - self.usable_tables):
             reasons = "; ".join(p.describe() for p in self.problems if p.table == table)
